@@ -1,0 +1,146 @@
+"""The ``supplygraph`` command: serve the gateway, run the demo systems, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from gateway.settings import ENV_PREFIX, Settings
+
+logger = logging.getLogger("supplygraph")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supplygraph", description="One GraphQL graph over a CRM, an ERP and an SCM."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the gateway (with the built-in demo systems when no upstream URL is set)",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo-latency-ms",
+        type=float,
+        default=20.0,
+        help="latency of the demo systems, to feel like real upstreams (default 20)",
+    )
+
+    sims = commands.add_parser("simulators", help="run the demo CRM, ERP and SCM on loopback")
+    sims.add_argument("--host", default="127.0.0.1")
+    sims.add_argument("--crm-port", type=int, default=8101)
+    sims.add_argument("--erp-port", type=int, default=8102)
+    sims.add_argument("--scm-port", type=int, default=8103)
+    sims.add_argument("--seed", type=int, default=42)
+    sims.add_argument("--latency-ms", type=float, default=0.0)
+    sims.add_argument("--jitter-ms", type=float, default=0.0)
+    sims.add_argument("--live", action="store_true", help="move orders along over time")
+    sims.add_argument("--webhook-url", default=None, help="gateway base URL to send webhooks to")
+
+    export = commands.add_parser("export-schema", help="write the gateway's SDL")
+    export.add_argument("--output", type=Path, default=None)
+    return parser
+
+
+def run_simulators(args: argparse.Namespace) -> None:
+    from simulators.runner import RunningSimulators, SimulatorConfig, serve_forever
+
+    config = SimulatorConfig(
+        seed=args.seed,
+        host=args.host,
+        crm_port=args.crm_port,
+        erp_port=args.erp_port,
+        scm_port=args.scm_port,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        live_activity=args.live,
+        webhook_url=args.webhook_url,
+    )
+
+    def announce(sims: RunningSimulators) -> None:
+        print(f"CRM  {sims.crm_url}/crm/v1   (Bearer {config.crm_token})", flush=True)
+        print(f"ERP  {sims.erp_url}/jsonrpc  (X-Api-Key {config.erp_api_key})", flush=True)
+        print(f"SCM  {sims.scm_url}/graphql  (Bearer {config.scm_token})", flush=True)
+        print("Knobs: GET /_sim/stats, POST /_sim/reset, POST /_sim/faults on each", flush=True)
+
+    try:
+        asyncio.run(serve_forever(config, on_ready=announce))
+    except KeyboardInterrupt:
+        pass
+
+
+def start_demo_systems(settings: Settings, latency_ms: float) -> Settings:
+    """Start the simulators in this process and point the settings at them."""
+    from simulators.runner import SimulatorConfig, start_in_thread
+
+    sims = start_in_thread(
+        SimulatorConfig(
+            crm_token=settings.crm_token.get_secret_value(),
+            erp_api_key=settings.erp_api_key.get_secret_value(),
+            scm_token=settings.scm_token.get_secret_value(),
+            latency_ms=latency_ms,
+            jitter_ms=latency_ms / 4,
+            live_activity=True,
+        )
+    )
+    logger.warning(
+        "no upstream URLs set: started the demo CRM at %s, ERP at %s, SCM at %s",
+        sims.crm_url,
+        sims.erp_url,
+        sims.scm_url,
+    )
+    return settings.model_copy(
+        update={"crm_url": sims.crm_url, "erp_url": sims.erp_url, "scm_url": sims.scm_url}
+    )
+
+
+def serve(args: argparse.Namespace) -> None:
+    from gateway.app import create_app
+
+    settings = Settings.from_env()
+    if settings.uses_demo_systems:
+        settings = start_demo_systems(settings, args.demo_latency_ms)
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level)
+        return
+    # Worker processes rebuild their settings from the environment they inherit.
+    for name in ("crm_url", "erp_url", "scm_url"):
+        os.environ[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
+    uvicorn.run(
+        "gateway.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        serve(args)
+    elif args.command == "simulators":
+        run_simulators(args)
+    elif args.command == "export-schema":
+        from schema.build import SDL_PATH, export_sdl
+
+        export_sdl(args.output or SDL_PATH)
+        print(f"wrote {args.output or SDL_PATH}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

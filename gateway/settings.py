@@ -1,0 +1,72 @@
+"""The one place where configuration is read from the environment.
+
+``Settings`` is a plain validated object: tests build it directly with keyword
+arguments, ``Settings.from_env()`` builds it from ``GATEWAY_*`` variables (the names of
+``../shared/contracts/README.md``; a field ``crm_url`` is read from ``GATEWAY_CRM_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+ENV_PREFIX = "GATEWAY_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Upstream systems: base URLs (a path prefix is allowed) and credentials.
+    crm_url: str | None = None
+    erp_url: str | None = None
+    scm_url: str | None = None
+    crm_token: SecretStr = SecretStr("crm-demo-token")
+    erp_api_key: SecretStr = SecretStr("erp-demo-key")
+    scm_token: SecretStr = SecretStr("scm-demo-token")
+
+    # The ERP's company currency: its products and accounts carry no currency field.
+    erp_currency: str = "EUR"
+
+    # Upstream HTTP behaviour.
+    upstream_connect_timeout_s: float = 2.0
+    upstream_read_timeout_s: float = 10.0
+    upstream_max_connections: int = 100
+    upstream_max_keepalive: int = 50
+
+    # Cache: unset Redis URL means an in-process cache.
+    redis_url: str | None = None
+    cache_prefix: str = "sg"
+
+    # Webhook signing secrets, one per system.
+    webhook_secret_crm: SecretStr = SecretStr("crm-webhook-secret")
+    webhook_secret_erp: SecretStr = SecretStr("erp-webhook-secret")
+    webhook_secret_scm: SecretStr = SecretStr("scm-webhook-secret")
+
+    # Client authentication.
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: SecretStr | None = None
+    auth_disabled: bool = False
+
+    # Subscriptions re-read an order this often until webhook fan-out replaces polling.
+    subscription_poll_interval_s: float = 2.0
+
+    # Serving.
+    graphiql: bool = True
+    log_level: str = "info"
+
+    @property
+    def uses_demo_systems(self) -> bool:
+        """True when no upstream URL is configured: the built-in simulators stand in."""
+        return not (self.crm_url or self.erp_url or self.scm_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if ENV_PREFIX + name.upper() in env
+        }
+        return cls.model_validate(values)

@@ -1,0 +1,49 @@
+"""Turning a caller's keys into upstream-sized chunks that are fetched side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
+
+KeyT = TypeVar("KeyT", bound=Hashable)
+ResultT = TypeVar("ResultT")
+
+
+def distinct_keys(keys: Iterable[KeyT]) -> list[KeyT]:
+    """The keys once each, in first-seen order, without empty ones (``""``, ``None``).
+
+    An empty key can never match upstream data (a crosswalk value may be empty), so it
+    is not worth a place in a request.
+    """
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def chunks(keys: Sequence[KeyT], size: int) -> list[Sequence[KeyT]]:
+    if size < 1:
+        raise ValueError(f"chunk size must be positive, got {size}")
+    return [keys[start : start + size] for start in range(0, len(keys), size)]
+
+
+async def gather_per_chunk(
+    keys: Sequence[KeyT],
+    size: int,
+    fetch_chunk: Callable[[Sequence[KeyT]], Awaitable[ResultT]],
+) -> list[ResultT]:
+    """Run ``fetch_chunk`` for every chunk of ``keys`` concurrently; no keys, no call.
+
+    When one chunk fails the others are cancelled: the caller gets the first error
+    and no request keeps running on its behalf after it has given up.
+    """
+    key_chunks = chunks(keys, size)
+    if not key_chunks:
+        return []
+    if len(key_chunks) == 1:
+        return [await fetch_chunk(key_chunks[0])]
+    tasks = [asyncio.ensure_future(fetch_chunk(chunk)) for chunk in key_chunks]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise

@@ -1,0 +1,195 @@
+"""The CRM client: customers and sales orders over REST + JSON (``crm.openapi.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from gateway.errors import ConflictError, InputValidationError, NotFoundError
+from resolvers._batching import distinct_keys, gather_per_chunk
+from resolvers._crm_records import read_customer, read_order
+from resolvers._decode import JsonObject
+from resolvers._http import UpstreamEndpoint
+from resolvers._limits import CRM_CUSTOMER_IDS_PER_CALL, CRM_IDS_PER_CALL, CRM_PAGE_SIZE_MAX
+from resolvers.call_log import UpstreamCallLog
+from resolvers.records import CustomerPage, CustomerRecord, OrderRecord
+
+_CUSTOMERS = "/crm/v1/customers"
+_ORDERS = "/crm/v1/orders"
+
+
+class CrmClient:
+    """Typed access to the CRM; every batch method chunks, de-duplicates and runs concurrently."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        *,
+        call_log: UpstreamCallLog | None = None,
+    ) -> None:
+        self._endpoint = UpstreamEndpoint(
+            http=http,
+            system="crm",
+            base_url=base_url,
+            auth_headers={"Authorization": f"Bearer {token}"},
+            credential=token,
+            call_log=call_log,
+        )
+
+    async def customers_by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
+        """The customers found among ``ids``; unknown ids are simply absent."""
+        pages = await gather_per_chunk(
+            distinct_keys(ids), CRM_IDS_PER_CALL, self._customers_with_ids
+        )
+        return {customer.id: customer for page in pages for customer in page}
+
+    async def customers_page(
+        self, limit: int, cursor: str | None, segment: str | None
+    ) -> CustomerPage:
+        """One page of all customers ordered by id; ``limit`` must be 1..200."""
+        if not 1 <= limit <= CRM_PAGE_SIZE_MAX:
+            raise ValueError(f"limit must be between 1 and {CRM_PAGE_SIZE_MAX}, got {limit}")
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        if segment is not None:
+            params["segment"] = segment
+        operation = "customers_page"
+        body = await self._get_json(operation, _CUSTOMERS, params)
+        with self._endpoint.decoding(operation):
+            return CustomerPage(
+                records=tuple(read_customer(item) for item in body.objects("records")),
+                next_cursor=body.optional_text("next_cursor"),
+            )
+
+    async def orders_by_ids(self, ids: Sequence[str]) -> dict[str, OrderRecord]:
+        """The orders found among ``ids``; unknown ids are simply absent."""
+        pages = await gather_per_chunk(distinct_keys(ids), CRM_IDS_PER_CALL, self._orders_with_ids)
+        return {order.id: order for page in pages for order in page}
+
+    async def orders_by_customer_ids(
+        self, customer_ids: Sequence[str], status: str | None = None
+    ) -> dict[str, list[OrderRecord]]:
+        """Every order of each customer, newest first; each requested id maps to a list."""
+        wanted = distinct_keys(customer_ids)
+
+        async def orders_of(chunk: Sequence[str]) -> list[OrderRecord]:
+            return await self._orders_of_customers(chunk, status)
+
+        pages = await gather_per_chunk(wanted, CRM_CUSTOMER_IDS_PER_CALL, orders_of)
+        by_customer: dict[str, list[OrderRecord]] = {customer_id: [] for customer_id in wanted}
+        for page in pages:
+            for order in page:
+                # Appending in answer order keeps the CRM's newest-first order per customer.
+                by_customer.setdefault(order.customer_id, []).append(order)
+        return by_customer
+
+    async def create_order(
+        self,
+        customer_id: str,
+        lines: Sequence[tuple[str, int]],
+        requested_date: date | None,
+    ) -> OrderRecord:
+        """Place an order; the CRM's 422 becomes ``InputValidationError`` with its fields."""
+        operation = "create_order"
+        payload = {
+            "customer_id": customer_id,
+            "lines": [
+                {"product_code": product_code, "quantity": quantity}
+                for product_code, quantity in lines
+            ],
+            "requested_date": requested_date.isoformat() if requested_date else None,
+        }
+        response = await self._endpoint.request(
+            operation,
+            "POST",
+            _ORDERS,
+            json=payload,
+            handled_statuses=(httpx.codes.UNPROCESSABLE_ENTITY,),
+        )
+        if response.status_code == httpx.codes.UNPROCESSABLE_ENTITY:
+            message, fields = self._error_of(response)
+            raise InputValidationError(message or "the CRM rejected the order", fields)
+        return self._order_of(operation, response)
+
+    async def cancel_order(self, order_id: str) -> OrderRecord:
+        """Cancel an order: 404 becomes ``NotFoundError``, 409 (shipped) ``ConflictError``."""
+        operation = "cancel_order"
+        response = await self._endpoint.request(
+            operation,
+            "POST",
+            f"{_ORDERS}/{quote(order_id, safe='')}/cancel",
+            handled_statuses=(httpx.codes.NOT_FOUND, httpx.codes.CONFLICT),
+        )
+        if response.status_code == httpx.codes.NOT_FOUND:
+            message, _ = self._error_of(response)
+            raise NotFoundError(message or f"order {order_id} does not exist")
+        if response.status_code == httpx.codes.CONFLICT:
+            message, _ = self._error_of(response)
+            raise ConflictError(message or f"order {order_id} can no longer be cancelled")
+        return self._order_of(operation, response)
+
+    async def _customers_with_ids(self, ids: Sequence[str]) -> list[CustomerRecord]:
+        operation = "customers_by_ids"
+        body = await self._get_json(operation, _CUSTOMERS, {"ids": ",".join(ids)})
+        with self._endpoint.decoding(operation):
+            return [read_customer(item) for item in body.objects("records")]
+
+    async def _orders_with_ids(self, ids: Sequence[str]) -> list[OrderRecord]:
+        operation = "orders_by_ids"
+        body = await self._get_json(operation, _ORDERS, {"ids": ",".join(ids)})
+        with self._endpoint.decoding(operation):
+            return [read_order(item) for item in body.objects("records")]
+
+    async def _orders_of_customers(
+        self, customer_ids: Sequence[str], status: str | None
+    ) -> list[OrderRecord]:
+        operation = "orders_by_customer_ids"
+        params: dict[str, str | int] = {"customer_ids": ",".join(customer_ids)}
+        if status is not None:
+            params["status"] = status
+        body = await self._get_json(operation, _ORDERS, params)
+        with self._endpoint.decoding(operation):
+            return [read_order(item) for item in body.objects("records")]
+
+    async def _get_json(
+        self, operation: str, path: str, params: dict[str, str | int]
+    ) -> JsonObject:
+        response = await self._endpoint.request(operation, "GET", path, params=params)
+        body = self._endpoint.json_body(operation, response)
+        with self._endpoint.decoding(operation):
+            return JsonObject(body, "response")
+
+    def _order_of(self, operation: str, response: httpx.Response) -> OrderRecord:
+        body = self._endpoint.json_body(operation, response)
+        with self._endpoint.decoding(operation):
+            return read_order(JsonObject(body, "order"))
+
+    def _error_of(self, response: httpx.Response) -> tuple[str | None, dict[str, str]]:
+        """The ``message`` and ``fields`` of a CRM error body; lenient, since the status
+        already says what happened and a malformed body should not hide it."""
+        try:
+            body: Any = response.json()
+        except ValueError:
+            return None, {}
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None, {}
+        message = error.get("message")
+        raw_fields = error.get("fields")
+        fields = (
+            {
+                str(name): self._endpoint.scrub(text)
+                for name, text in raw_fields.items()
+                if isinstance(text, str)
+            }
+            if isinstance(raw_fields, dict)
+            else {}
+        )
+        return (self._endpoint.scrub(message) if isinstance(message, str) else None), fields

@@ -1,0 +1,69 @@
+"""The one place where errors become GraphQL errors with ``extensions.code``.
+
+A ``SupplyGraphError`` reports its own code (and ``system`` for upstream failures).
+Errors of the GraphQL layer itself (syntax, validation, variable coercion) keep their
+message and get ``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED``. Anything else
+is a bug: it is logged with its stack and reaches the client only as ``INTERNAL_ERROR``
+with a generic message, so no stack trace or upstream secret leaks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult
+
+from gateway.errors import SupplyGraphError
+
+logger = logging.getLogger("supplygraph.errors")
+
+INTERNAL_MESSAGE = "Internal error; the gateway logged the details."
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, SupplyGraphError):
+        extensions = {**(error.extensions or {}), **original.extensions()}
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )
+    if original is None or isinstance(original, GraphQLError):
+        if error.extensions and "code" in error.extensions:
+            return error
+        code = "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
+        if error.message.startswith("Syntax Error"):
+            code = "GRAPHQL_PARSE_FAILED"
+        error.extensions = {**(error.extensions or {}), "code": code}
+        return error
+    logger.error(
+        "unexpected error at %s",
+        ".".join(str(part) for part in error.path or []),
+        exc_info=original,
+    )
+    return GraphQLError(
+        INTERNAL_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": "INTERNAL_ERROR"},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+            result.errors = [with_code(error) for error in result.errors]

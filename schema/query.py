@@ -1,0 +1,100 @@
+"""The root Query: entry points into the one graph."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.errors import InputValidationError
+from schema.context import Info
+from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
+from schema.orders import Order
+from schema.paging import PagePosition, decode_cursor, encode_cursor
+from schema.products import Product
+from schema.shipments import Shipment
+from schema.tracking import OrderTracking
+
+# The CRM serves at most this many customers per page.
+MAX_PAGE_SIZE = 200
+
+
+async def customer_page(
+    info: Info, first: int, after: str | None, segment: CustomerSegment | None
+) -> CustomerConnection:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise InputValidationError(
+            f"`first` must be between 0 and {MAX_PAGE_SIZE}", {"first": "out of range"}
+        )
+    start = decode_cursor(after) if after else PagePosition(crm_cursor=None, skip=0)
+    if first == 0:
+        return CustomerConnection(edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after))
+    page = await info.context.clients.crm.customers_page(
+        limit=min(start.skip + first, MAX_PAGE_SIZE),
+        cursor=start.crm_cursor,
+        segment=segment.value if segment is not None else None,
+    )
+    loaders = info.context.loaders
+    edges = []
+    for index, record in enumerate(page.records[start.skip : start.skip + first], start.skip):
+        loaders.customer.prime(record.id, record)
+        cursor = encode_cursor(PagePosition(crm_cursor=start.crm_cursor, skip=index + 1))
+        edges.append(CustomerEdge(cursor=cursor, node=Customer(record=record)))
+    reached_page_end = start.skip + len(edges) >= len(page.records)
+    if reached_page_end and page.next_cursor is not None:
+        # Resuming at the CRM's own next page is cheaper than re-reading this one.
+        end_cursor: str | None = encode_cursor(PagePosition(crm_cursor=page.next_cursor, skip=0))
+    else:
+        end_cursor = edges[-1].cursor if edges else after
+    has_next = page.next_cursor is not None or not reached_page_end
+    return CustomerConnection(
+        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor)
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        record = await info.context.loaders.customer.load(str(id))
+        return Customer(record=record) if record is not None else None
+
+    @strawberry.field(description="CRM paging, ordered by id")
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        segment: CustomerSegment | None = None,
+    ) -> CustomerConnection:
+        return await customer_page(info, 20 if first is None else first, after, segment)
+
+    @strawberry.field
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        record = await info.context.loaders.order.load(str(id))
+        return Order(record=record) if record is not None else None
+
+    @strawberry.field(description="Same length and order as ids; null where an id is unknown")
+    async def orders(self, info: Info, ids: list[strawberry.ID]) -> list[Order | None]:
+        records = await info.context.loaders.order.load_many([str(i) for i in ids])
+        return [Order(record=record) if record is not None else None for record in records]
+
+    @strawberry.field
+    async def product(self, info: Info, code: strawberry.ID) -> Product | None:
+        record = await info.context.loaders.product.load(str(code))
+        return Product(record=record) if record is not None else None
+
+    @strawberry.field
+    async def products(self, info: Info, codes: list[strawberry.ID]) -> list[Product | None]:
+        records = await info.context.loaders.product.load_many([str(c) for c in codes])
+        return [Product(record=record) if record is not None else None for record in records]
+
+    @strawberry.field
+    async def shipment(self, info: Info, tracking_number: str) -> Shipment | None:
+        record = await info.context.loaders.shipment_by_tracking_number.load(tracking_number)
+        return Shipment(record=record) if record is not None else None
+
+    @strawberry.field(
+        description="The mobile order-status view: one order followed across all three systems"
+    )
+    async def order_tracking(self, info: Info, order_id: strawberry.ID) -> OrderTracking | None:
+        record = await info.context.loaders.order.load(str(order_id))
+        return OrderTracking(record=record) if record is not None else None
