@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -74,10 +75,8 @@ def run_simulators(args: argparse.Namespace) -> None:
         print(f"SCM  {sims.scm_url}/graphql  (Bearer {config.scm_token})", flush=True)
         print("Knobs: GET /_sim/stats, POST /_sim/reset, POST /_sim/faults on each", flush=True)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(config, on_ready=announce))
-    except KeyboardInterrupt:
-        pass
 
 
 def start_demo_systems(settings: Settings, latency_ms: float) -> Settings:
@@ -113,7 +112,8 @@ def serve(args: argparse.Namespace) -> None:
         settings = start_demo_systems(settings, args.demo_latency_ms)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level)
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level)
         return
     # Worker processes rebuild their settings from the environment they inherit.
     for name in ("crm_url", "erp_url", "scm_url"):
@@ -129,7 +129,9 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(args)

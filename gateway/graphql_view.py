@@ -38,9 +38,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return self.clients
 
     def new_loaders(self) -> Loaders:
-        return create_loaders(self.live_clients())
+        return create_loaders(self.live_clients(), naive=self.settings.naive_loaders)
 
-    async def get_context(  # type: ignore[override]
+    async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         return GatewayContext(

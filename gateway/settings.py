@@ -52,6 +52,9 @@ class Settings(BaseModel):
     # Subscriptions re-read an order this often until webhook fan-out replaces polling.
     subscription_poll_interval_s: float = 2.0
 
+    # Benchmarks only: one upstream call per parent object, no batching, no memo.
+    naive_loaders: bool = False
+
     # Serving.
     graphiql: bool = True
     log_level: str = "info"

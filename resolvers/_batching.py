@@ -8,6 +8,7 @@ from typing import TypeVar
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ResultT = TypeVar("ResultT")
+RecordT = TypeVar("RecordT")
 
 
 def distinct_keys(keys: Iterable[KeyT]) -> list[KeyT]:
@@ -36,14 +37,34 @@ async def gather_per_chunk(
     and no request keeps running on its behalf after it has given up.
     """
     key_chunks = chunks(keys, size)
-    if not key_chunks:
-        return []
     if len(key_chunks) == 1:
         return [await fetch_chunk(key_chunks[0])]
-    tasks = [asyncio.ensure_future(fetch_chunk(chunk)) for chunk in key_chunks]
+    return await gather_or_cancel([fetch_chunk(chunk) for chunk in key_chunks])
+
+
+async def gather_or_cancel(awaitables: Sequence[Awaitable[ResultT]]) -> list[ResultT]:
+    """``asyncio.gather`` that cancels the rest once one fails, then raises that error."""
+    tasks = [asyncio.ensure_future(awaitable) for awaitable in awaitables]
     try:
         return list(await asyncio.gather(*tasks))
     except BaseException:
         for task in tasks:
             task.cancel()
         raise
+
+
+def group_by_key(
+    keys: Iterable[KeyT],
+    records: Iterable[RecordT],
+    key_of: Callable[[RecordT], KeyT | None],
+) -> dict[KeyT, list[RecordT]]:
+    """Records listed under their key, in the order they came; every key gets a list.
+
+    Keeping answer order matters: the CRM lists a customer's orders newest first.
+    """
+    grouped: dict[KeyT, list[RecordT]] = {key: [] for key in keys}
+    for record in records:
+        key = key_of(record)
+        if key is not None:
+            grouped.setdefault(key, []).append(record)
+    return grouped

@@ -30,7 +30,10 @@ def parse_timestamp(text: str, where: str) -> datetime:
         raise ContractViolation(f"{where}: expected a time") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ContractViolation(f"{where}: time out of range") from None
 
 
 def parse_date(text: str, where: str) -> date:
@@ -113,7 +116,13 @@ class JsonObject:
         value = self.required(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ContractViolation(f"{self._at(name)}: expected a number")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ContractViolation(f"{self._at(name)}: number out of range") from None
+        if not math.isfinite(number):
+            raise ContractViolation(f"{self._at(name)}: expected a finite number")
+        return number
 
     def optional_number(self, name: str) -> float | None:
         return self.number(name) if self.has(name) else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -57,7 +57,7 @@ class UpstreamEndpoint:
     base_url: str
     auth_headers: Mapping[str, str]
     credential: str
-    call_log: UpstreamCallLog | None = field(default=None)
+    call_log: UpstreamCallLog | None = None
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from gateway.errors import ConflictError, InputValidationError, NotFoundError
-from resolvers._batching import distinct_keys, gather_per_chunk
+from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
 from resolvers._crm_records import read_customer, read_order
 from resolvers._decode import JsonObject
 from resolvers._http import UpstreamEndpoint
@@ -83,12 +84,8 @@ class CrmClient:
             return await self._orders_of_customers(chunk, status)
 
         pages = await gather_per_chunk(wanted, CRM_CUSTOMER_IDS_PER_CALL, orders_of)
-        by_customer: dict[str, list[OrderRecord]] = {customer_id: [] for customer_id in wanted}
-        for page in pages:
-            for order in page:
-                # Appending in answer order keeps the CRM's newest-first order per customer.
-                by_customer.setdefault(order.customer_id, []).append(order)
-        return by_customer
+        orders = chain.from_iterable(pages)
+        return group_by_key(wanted, orders, lambda order: order.customer_id)
 
     async def create_order(
         self,
@@ -104,7 +101,7 @@ class CrmClient:
                 {"product_code": product_code, "quantity": quantity}
                 for product_code, quantity in lines
             ],
-            "requested_date": requested_date.isoformat() if requested_date else None,
+            "requested_date": requested_date.isoformat() if requested_date is not None else None,
         }
         response = await self._endpoint.request(
             operation,

@@ -127,7 +127,9 @@ class Customer:
             records = records[: max(first, 0)]
         return [Order(record=record) for record in records]
 
-    @strawberry.field(description="Sum of the totals of the customer's orders that are not cancelled")
+    @strawberry.field(
+        description="Sum of the totals of the customer's orders that are not cancelled"
+    )
     async def lifetime_value(self, info: Info) -> Money | None:
         records = await info.context.loaders.orders_of_customer.load((self.record.id, None))
         counted = [record for record in records if record.status != "cancelled"]

@@ -9,7 +9,9 @@ import strawberry
 CENT = Decimal("0.01")
 
 
-@strawberry.type(description="A decimal amount as a string (no floats for money) and its ISO 4217 currency.")
+@strawberry.type(
+    description="A decimal amount as a string (no floats for money) and its ISO 4217 currency."
+)
 class Money:
     amount: str
     currency: str

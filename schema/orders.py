@@ -70,7 +70,9 @@ class OrderLine:
     def line_no(self) -> int:
         return self.record.line_no
 
-    @strawberry.field(description="ERP product.product where default_code = the line's product code")
+    @strawberry.field(
+        description="ERP product.product where default_code = the line's product code"
+    )
     async def product(
         self, info: Info
     ) -> Annotated["Product", strawberry.lazy("schema.products")] | None:

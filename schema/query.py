@@ -26,7 +26,9 @@ async def customer_page(
         )
     start = decode_cursor(after) if after else PagePosition(crm_cursor=None, skip=0)
     if first == 0:
-        return CustomerConnection(edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after))
+        return CustomerConnection(
+            edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after)
+        )
     page = await info.context.clients.crm.customers_page(
         limit=min(start.skip + first, MAX_PAGE_SIZE),
         cursor=start.crm_cursor,

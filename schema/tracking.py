@@ -56,7 +56,9 @@ class OrderTracking:
     def order(self) -> Order:
         return Order(record=self.record)
 
-    @strawberry.field(description="Derived from all three systems, the furthest stage that any of them shows")
+    @strawberry.field(
+        description="Derived from all three systems, the furthest stage that any of them shows"
+    )
     async def stage(self, info: Info) -> FulfillmentStage:
         plans, shipments = await self._plans_and_shipments(info)
         stage = fulfillment.fulfillment_stage(self.record, plans, shipments)

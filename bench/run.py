@@ -1,0 +1,220 @@
+"""Benchmark the gateway against the demo systems with realistic upstream latency.
+
+Starts the simulators (20 ms ± 5 ms per call by default) and two gateways in their own
+processes — the real one (batched dataloaders) and a naive one (one upstream call per
+parent object, no batching) — then runs three scenarios at 1 and 16 concurrent clients
+and prints, per scenario: upstream calls per request, p50/p99 latency, requests/s and the
+gateway's CPU time per response.
+
+    .venv/bin/python bench/run.py [--requests 200] [--latency-ms 20] [--jitter-ms 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+DASHBOARD = """
+query Dashboard {
+  customers(first: 50) { edges { node { id name orders {
+    id status lines { quantity product { code inventory { available } } }
+    productionPlans { state } shipments { status } } } } }
+}"""
+
+TRACKING = """
+query Tracking($id: ID!) {
+  orderTracking(orderId: $id) {
+    stage progress estimatedDelivery
+    order { id status total { amount currency } customer { name } }
+    timeline { at system label }
+  }
+}"""
+
+AVAILABILITY = """
+query Availability($codes: [ID!]!) {
+  products(codes: $codes) {
+    code name availableToPromise
+    inventory { warehouse available belowReorderPoint }
+    openPurchaseOrders { quantity expectedAt supplier { name onTimeRate } }
+  }
+}"""
+
+
+@dataclass
+class Scenario:
+    name: str
+    levels: int  # sequential upstream round trips the query needs at least
+    body: Callable[[int], dict[str, object]]
+
+
+def scenarios() -> list[Scenario]:
+    order_ids = [f"SO-{100001 + i * 7}" for i in range(500)]
+    codes = [f"P-{1001 + i}" for i in range(300)]
+    return [
+        Scenario("dashboard", 4, lambda i: {"query": DASHBOARD}),
+        Scenario(
+            "mobile tracking",
+            2,
+            lambda i: {"query": TRACKING, "variables": {"id": order_ids[i % len(order_ids)]}},
+        ),
+        Scenario(
+            "availability",
+            3,
+            lambda i: {
+                "query": AVAILABILITY,
+                "variables": {"codes": [codes[(i * 10 + k) % len(codes)] for k in range(10)]},
+            },
+        ),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def upstream_calls(sim_urls: list[str]) -> int:
+    total = 0
+    for url in sim_urls:
+        stats = httpx.get(f"{url}/_sim/stats").json()
+        total += sum(op["calls"] for op in stats["operations"].values())
+    return total
+
+
+def reset_counters(sim_urls: list[str]) -> None:
+    for url in sim_urls:
+        httpx.post(f"{url}/_sim/reset", json={})
+
+
+async def run_load(
+    url: str, scenario: Scenario, requests: int, concurrency: int
+) -> tuple[list[float], float, int]:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+    async with httpx.AsyncClient(timeout=60.0) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in counter:
+                started = time.perf_counter()
+                response = await client.post(f"{url}/graphql", json=scenario.body(i))
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200 or response.json().get("errors"):
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed, errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--jitter-ms", type=float, default=5.0)
+    args = parser.parse_args()
+
+    crm, erp, scm = free_port(), free_port(), free_port()
+    sim_urls = [f"http://127.0.0.1:{port}" for port in (crm, erp, scm)]
+    python = sys.executable
+    sim_args = [python, "-m", "gateway.cli", "simulators", "--crm-port", str(crm),
+                "--erp-port", str(erp), "--scm-port", str(scm),
+                "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms)]
+    upstream_env = {
+        "GATEWAY_CRM_URL": sim_urls[0],
+        "GATEWAY_ERP_URL": sim_urls[1],
+        "GATEWAY_SCM_URL": sim_urls[2],
+        "GATEWAY_AUTH_DISABLED": "1",
+        "GATEWAY_LOG_LEVEL": "warning",
+    }
+    rows: list[str] = []
+    with process(sim_args, {}):
+        for url in sim_urls:
+            wait_until_up(f"{url}/_sim/stats")
+        for mode, extra_env in (("batched", {}), ("naive", {"GATEWAY_NAIVE_LOADERS": "1"})):
+            port = free_port()
+            gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
+            with process(gateway_args, {**upstream_env, **extra_env}) as gateway:
+                url = f"http://127.0.0.1:{port}"
+                wait_until_up(f"{url}/healthz")
+                for scenario in scenarios():
+                    for concurrency in (1, 16):
+                        count = args.requests if concurrency > 1 else max(args.requests // 4, 20)
+                        if scenario.name == "dashboard":
+                            count = max(count // 4, 10)
+                        asyncio.run(run_load(url, scenario, 3, 1))  # warm the connection pools
+                        reset_counters(sim_urls)
+                        cpu_before = cpu_seconds(gateway.pid)
+                        latencies, elapsed, errors = asyncio.run(
+                            run_load(url, scenario, count, concurrency)
+                        )
+                        cpu = cpu_seconds(gateway.pid) - cpu_before
+                        calls = upstream_calls(sim_urls) / count
+                        rows.append(
+                            f"| {scenario.name} | {mode} | {concurrency} | {calls:.1f} | "
+                            f"{percentile(latencies, 0.5) * 1000:.1f} | "
+                            f"{percentile(latencies, 0.99) * 1000:.1f} | "
+                            f"{count / elapsed:.1f} | {cpu / count * 1000:.1f} | "
+                            f"{scenario.levels * args.latency_ms:.0f} | {errors} |"
+                        )
+                        print(rows[-1], flush=True)
+    print()
+    print(f"upstream latency {args.latency_ms} ms ± {args.jitter_ms} ms; "
+          f"{os.cpu_count()} cores; floor = query levels x upstream latency")
+    print("| scenario | resolver | clients | upstream calls/req | p50 ms | p99 ms | req/s "
+          "| gateway CPU ms/req | floor ms | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""What each DataLoader fetches in bulk, as plain values a cache layer can wrap.
+
+A ``Fetcher`` is the whole definition of a loader: a stable ``name``, a ``fetch`` that
+takes a batch of keys and returns what it found, the value an absent key stands for,
+and how a key is spelled as text. ``Fetchers`` holds one per loader and is built from
+the clients once; loaders are built from it per request (``resolvers.loaders``).
+
+A cache layer wraps fetchers, not loaders, and does so in one place (a sketch)::
+
+    def cached(fetcher: Fetcher[K, V]) -> Fetcher[K, V]:
+        async def fetch(keys: list[K]) -> Mapping[K, V]:
+            texts = {key: fetcher.key_text(key) for key in keys}
+            hits = await cache.get_many(fetcher.name, list(texts.values()))  # one MGET
+            misses = [key for key in keys if texts[key] not in hits]
+            found = await fetcher.fetch(misses) if misses else {}
+            # Write back what was found and, as "known absent", what was not.
+            await cache.set_many(fetcher.name, {texts[k]: found.get(k, ABSENT) for k in misses})
+            cached = {k: hits[texts[k]] for k in keys if hits.get(texts[k], ABSENT) is not ABSENT}
+            return {**cached, **found}
+        return fetcher.with_fetch(fetch)
+
+    fetchers = build_fetchers(clients).wrapped(cached)   # once per process
+    loaders = loaders_from(fetchers)                     # per request
+
+The wrapper sees every loader's keys, values and name without any loader knowing.
+Keys the fetch leaves out of its answer get ``default_factory()`` in the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from typing import Generic, Protocol, TypeAlias, TypeVar
+
+from resolvers._batching import gather_or_cancel
+from resolvers.clients import UpstreamClients
+from resolvers.crm import CrmClient
+from resolvers.records import (
+    CustomerRecord,
+    InvoiceRecord,
+    OrderRecord,
+    PartnerRecord,
+    ProductionRecord,
+    ProductRecord,
+    PurchaseOrderRecord,
+    ShipmentRecord,
+    StockLevelRecord,
+    SupplierRecord,
+)
+from resolvers.scm import ScmClient
+
+KeyT = TypeVar("KeyT", bound=Hashable)
+ValueT = TypeVar("ValueT")
+
+Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
+
+# (customer id, order status or None for every status)
+CustomerOrdersKey: TypeAlias = tuple[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetcher(Generic[KeyT, ValueT]):
+    """One kind of thing, fetched in bulk by key.
+
+    ``name`` is stable (``"crm.customer"``) and fit for a cache namespace or a metric
+    label; ``key_text`` spells a key as text for the same uses.
+    """
+
+    name: str
+    fetch: Fetch[KeyT, ValueT]
+    default_factory: Callable[[], ValueT]
+    key_text: Callable[[KeyT], str] = str
+
+    def with_fetch(self, fetch: Fetch[KeyT, ValueT]) -> Fetcher[KeyT, ValueT]:
+        """The same fetcher with another ``fetch``, such as a caching one around it."""
+        return replace(self, fetch=fetch)
+
+
+class FetcherWrapper(Protocol):
+    """Turns a fetcher into one of the same kind: a cache, a metrics counter, a trace."""
+
+    def __call__(self, fetcher: Fetcher[KeyT, ValueT], /) -> Fetcher[KeyT, ValueT]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fetchers:
+    """One fetcher per loader, under the same names as the fields of ``Loaders``."""
+
+    customer: Fetcher[str, CustomerRecord | None]
+    order: Fetcher[str, OrderRecord | None]
+    orders_of_customer: Fetcher[CustomerOrdersKey, list[OrderRecord]]
+    product: Fetcher[str, ProductRecord | None]
+    account: Fetcher[str, PartnerRecord | None]
+    plans_of_order: Fetcher[str, list[ProductionRecord]]
+    invoices_of_order: Fetcher[str, list[InvoiceRecord]]
+    stock_of_sku: Fetcher[str, list[StockLevelRecord]]
+    open_purchase_orders_of_sku: Fetcher[str, list[PurchaseOrderRecord]]
+    shipments_of_order: Fetcher[str, list[ShipmentRecord]]
+    shipment_by_tracking_number: Fetcher[str, ShipmentRecord | None]
+    supplier: Fetcher[str, SupplierRecord | None]
+
+    def wrapped(self, wrap: FetcherWrapper) -> Fetchers:
+        """Every fetcher passed through ``wrap``; the loaders built from them follow."""
+        return Fetchers(
+            customer=wrap(self.customer),
+            order=wrap(self.order),
+            orders_of_customer=wrap(self.orders_of_customer),
+            product=wrap(self.product),
+            account=wrap(self.account),
+            plans_of_order=wrap(self.plans_of_order),
+            invoices_of_order=wrap(self.invoices_of_order),
+            stock_of_sku=wrap(self.stock_of_sku),
+            open_purchase_orders_of_sku=wrap(self.open_purchase_orders_of_sku),
+            shipments_of_order=wrap(self.shipments_of_order),
+            shipment_by_tracking_number=wrap(self.shipment_by_tracking_number),
+            supplier=wrap(self.supplier),
+        )
+
+
+def build_fetchers(clients: UpstreamClients) -> Fetchers:
+    crm, erp, scm = clients.crm, clients.erp, clients.scm
+    return Fetchers(
+        customer=Fetcher("crm.customer", crm.customers_by_ids, _none),
+        order=Fetcher("crm.order", crm.orders_by_ids, _none),
+        orders_of_customer=Fetcher(
+            "crm.orders_of_customer",
+            _orders_of_customers(crm),
+            list,
+            key_text=_customer_orders_key_text,
+        ),
+        product=Fetcher("erp.product", erp.products_by_codes, _none),
+        account=Fetcher("erp.account", erp.partners_by_refs, _none),
+        plans_of_order=Fetcher("erp.plans_of_order", erp.productions_by_sale_refs, list),
+        invoices_of_order=Fetcher("erp.invoices_of_order", erp.invoices_by_sale_refs, list),
+        stock_of_sku=Fetcher("scm.stock_of_sku", scm.stock_levels, list),
+        open_purchase_orders_of_sku=Fetcher(
+            "scm.open_purchase_orders_of_sku", _open_purchase_orders(scm), list
+        ),
+        shipments_of_order=Fetcher("scm.shipments_of_order", scm.shipments_by_order_refs, list),
+        shipment_by_tracking_number=Fetcher(
+            "scm.shipment_by_tracking_number", scm.shipments_by_tracking_numbers, _none
+        ),
+        supplier=Fetcher("scm.supplier", scm.suppliers_by_ids, _none),
+    )
+
+
+def _none() -> None:
+    return None
+
+
+def _customer_orders_key_text(key: CustomerOrdersKey) -> str:
+    customer_id, status = key
+    return f"{customer_id}|{status or '*'}"
+
+
+def _orders_of_customers(
+    crm: CrmClient,
+) -> Fetch[CustomerOrdersKey, list[OrderRecord]]:
+    async def fetch(keys: list[CustomerOrdersKey]) -> dict[CustomerOrdersKey, list[OrderRecord]]:
+        # The CRM filters by one status per call: one call per distinct status, side by side.
+        customers_by_status: dict[str | None, list[str]] = {}
+        for customer_id, status in keys:
+            customers_by_status.setdefault(status, []).append(customer_id)
+        statuses = list(customers_by_status)
+        answers = await gather_or_cancel(
+            [crm.orders_by_customer_ids(customers_by_status[status], status) for status in statuses]
+        )
+        return {
+            (customer_id, status): orders
+            for status, answer in zip(statuses, answers, strict=True)
+            for customer_id, orders in answer.items()
+        }
+
+    return fetch
+
+
+def _open_purchase_orders(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
+    async def fetch(skus: list[str]) -> dict[str, list[PurchaseOrderRecord]]:
+        return await scm.purchase_orders(skus, open_only=True)
+
+    return fetch

@@ -1,0 +1,170 @@
+"""The SCM client: stock, shipments, suppliers and purchase orders over GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
+from typing import TypeVar
+
+import httpx
+
+from gateway.errors import UpstreamRejected
+from resolvers import _scm_queries as queries
+from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
+from resolvers._decode import JsonObject
+from resolvers._http import UpstreamEndpoint
+from resolvers._limits import (
+    SCM_ORDER_REFS_PER_CALL,
+    SCM_SKUS_PER_CALL,
+    SCM_SUPPLIER_IDS_PER_CALL,
+    SCM_TRACKING_NUMBERS_PER_CALL,
+)
+from resolvers._scm_records import (
+    read_purchase_order,
+    read_shipment,
+    read_stock_level,
+    read_supplier,
+)
+from resolvers.call_log import UpstreamCallLog
+from resolvers.records import (
+    PurchaseOrderRecord,
+    ShipmentRecord,
+    StockLevelRecord,
+    SupplierRecord,
+)
+
+_GRAPHQL = "/graphql"
+
+RecordT = TypeVar("RecordT")
+
+
+class ScmClient:
+    """Typed access to the SCM; list methods map every requested key to a list."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        *,
+        call_log: UpstreamCallLog | None = None,
+    ) -> None:
+        self._endpoint = UpstreamEndpoint(
+            http=http,
+            system="scm",
+            base_url=base_url,
+            auth_headers={"Authorization": f"Bearer {token}"},
+            credential=token,
+            call_log=call_log,
+        )
+
+    async def stock_levels(self, skus: Sequence[str]) -> dict[str, list[StockLevelRecord]]:
+        """One entry per warehouse holding each sku."""
+        wanted = distinct_keys(skus)
+
+        async def levels_of(chunk: Sequence[str]) -> list[StockLevelRecord]:
+            return await self._query(
+                "stockLevels", queries.STOCK_LEVELS, {"skus": list(chunk)}, read_stock_level
+            )
+
+        pages = await gather_per_chunk(wanted, SCM_SKUS_PER_CALL, levels_of)
+        return group_by_key(wanted, chain.from_iterable(pages), lambda level: level.sku)
+
+    async def shipments_by_order_refs(
+        self, refs: Sequence[str]
+    ) -> dict[str, list[ShipmentRecord]]:
+        wanted = distinct_keys(refs)
+
+        async def shipments_of(chunk: Sequence[str]) -> list[ShipmentRecord]:
+            return await self._query(
+                "shipmentsByOrder",
+                queries.SHIPMENTS_BY_ORDER,
+                {"orderRefs": list(chunk)},
+                read_shipment,
+            )
+
+        pages = await gather_per_chunk(wanted, SCM_ORDER_REFS_PER_CALL, shipments_of)
+        return group_by_key(wanted, chain.from_iterable(pages), lambda shipment: shipment.order_ref)
+
+    async def shipments_by_tracking_numbers(
+        self, numbers: Sequence[str]
+    ) -> dict[str, ShipmentRecord]:
+        async def shipments_with(chunk: Sequence[str]) -> list[ShipmentRecord]:
+            return await self._query(
+                "shipments",
+                queries.SHIPMENTS_BY_TRACKING_NUMBER,
+                {"trackingNumbers": list(chunk)},
+                read_shipment,
+            )
+
+        pages = await gather_per_chunk(
+            distinct_keys(numbers), SCM_TRACKING_NUMBERS_PER_CALL, shipments_with
+        )
+        return {shipment.tracking_number: shipment for page in pages for shipment in page}
+
+    async def suppliers_by_ids(self, ids: Sequence[str]) -> dict[str, SupplierRecord]:
+        async def suppliers_with(chunk: Sequence[str]) -> list[SupplierRecord]:
+            return await self._query(
+                "suppliers", queries.SUPPLIERS, {"ids": list(chunk)}, read_supplier
+            )
+
+        pages = await gather_per_chunk(
+            distinct_keys(ids), SCM_SUPPLIER_IDS_PER_CALL, suppliers_with
+        )
+        return {supplier.id: supplier for page in pages for supplier in page}
+
+    async def purchase_orders(
+        self, skus: Sequence[str], open_only: bool = True
+    ) -> dict[str, list[PurchaseOrderRecord]]:
+        """Purchase orders per sku, only open ones unless ``open_only`` is false."""
+        wanted = distinct_keys(skus)
+
+        async def orders_of(chunk: Sequence[str]) -> list[PurchaseOrderRecord]:
+            return await self._query(
+                "purchaseOrders",
+                queries.PURCHASE_ORDERS,
+                {"skus": list(chunk), "openOnly": open_only},
+                read_purchase_order,
+            )
+
+        pages = await gather_per_chunk(wanted, SCM_SKUS_PER_CALL, orders_of)
+        return group_by_key(wanted, chain.from_iterable(pages), lambda order: order.sku)
+
+    async def _query(
+        self,
+        root_field: str,
+        document: str,
+        variables: Mapping[str, object],
+        read: Callable[[JsonObject], RecordT],
+    ) -> list[RecordT]:
+        """Send one query and read the list under its single root field."""
+        response = await self._endpoint.request(
+            root_field,
+            "POST",
+            _GRAPHQL,
+            json={"query": document, "variables": dict(variables)},
+        )
+        body = self._endpoint.json_body(root_field, response)
+        with self._endpoint.decoding(root_field):
+            envelope = JsonObject(body, "response")
+            errors = envelope.optional_array("errors")
+            if errors:
+                raise UpstreamRejected("scm", self._endpoint.describe(root_field, _summary(errors)))
+            items = envelope.object("data").objects(root_field)
+            return [read(item) for item in items]
+
+
+def _summary(errors: list[object]) -> str:
+    """The first GraphQL error's message and ``extensions.code``, and how many more."""
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    message = first.get("message")
+    extensions = first.get("extensions")
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    text = message if isinstance(message, str) else "GraphQL error"
+    if isinstance(code, str):
+        text = f"{code}: {text}"
+    if len(errors) > 1:
+        text = f"{text} (and {len(errors) - 1} more)"
+    return text
+
+

@@ -1,0 +1,92 @@
+"""Fixtures for tests that talk to a real gateway over HTTP, in front of the simulators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.server_thread import ThreadedServer
+from gateway.settings import Settings
+from tests.contract_client import ContractClient
+
+GraphQL = Callable[..., dict[str, Any]]
+
+
+def gateway_settings(simulators: Any, **overrides: Any) -> Settings:
+    return Settings(
+        crm_url=simulators.crm_url,
+        erp_url=simulators.erp_url,
+        scm_url=simulators.scm_url,
+        auth_disabled=True,
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def gateway_url(simulators: Any) -> Iterator[str]:
+    with ThreadedServer(create_app(gateway_settings(simulators))) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def http(gateway_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway_url, timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+def graphql_response(http: httpx.Client) -> GraphQL:
+    """POST a query; return the whole GraphQL response body (data and errors)."""
+
+    def send(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = http.post("/graphql", json={"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    return send
+
+
+@pytest.fixture
+def graphql(graphql_response: GraphQL) -> GraphQL:
+    """POST a query that must succeed; return its ``data``."""
+
+    def send(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = graphql_response(query, variables)
+        assert not body.get("errors"), body["errors"]
+        return dict(body["data"])
+
+    return send
+
+
+@pytest.fixture(scope="session")
+def upstream(simulators: Any) -> Iterator[ContractClient]:
+    client = ContractClient(simulators.crm_url, simulators.erp_url, simulators.scm_url)
+    yield client
+    client.close()
+
+
+class SimCounters:
+    def __init__(self, simulators: Any) -> None:
+        self.urls = {
+            "crm": simulators.crm_url,
+            "erp": simulators.erp_url,
+            "scm": simulators.scm_url,
+        }
+
+    def reset(self) -> None:
+        for url in self.urls.values():
+            httpx.post(f"{url}/_sim/reset", json={}).raise_for_status()
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return {
+            system: httpx.get(f"{url}/_sim/stats").json() for system, url in self.urls.items()
+        }
+
+
+@pytest.fixture
+def sim_counters(simulators: Any) -> SimCounters:
+    return SimCounters(simulators)

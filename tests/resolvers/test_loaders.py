@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.errors import UpstreamUnavailable
+from gateway.settings import Settings
+from resolvers.call_log import UpstreamCallLog
+from resolvers.clients import UpstreamClients, build_clients
+from resolvers.fetchers import Fetcher, build_fetchers
+from resolvers.loaders import Loaders, create_loaders, loader_for
+from tests.resolvers.fakes import BASE_URL, FakeUpstream, json_response
+from tests.resolvers.samples import crm_customer, crm_order
+
+
+def empty_answers(request: httpx.Request) -> httpx.Response:
+    """Every system knows nothing: each answers its own empty envelope."""
+    if request.url.path.endswith("/jsonrpc"):
+        return json_response(
+            {"jsonrpc": "2.0", "id": json.loads(request.content)["id"], "result": []}
+        )
+    if request.url.path.endswith("/graphql"):
+        query = json.loads(request.content)["query"]
+        root_field = query.split("{", 1)[1].split("(", 1)[0].strip()
+        return json_response({"data": {root_field: []}})
+    return json_response({"records": [], "missing": []})
+
+
+@pytest.fixture
+def clients_over(http_over, call_log: UpstreamCallLog):
+    settings = Settings(crm_url=BASE_URL, erp_url=BASE_URL, scm_url=BASE_URL)
+
+    def make(upstream: FakeUpstream) -> UpstreamClients:
+        return build_clients(settings, http_over(upstream), call_log=call_log)
+
+    return make
+
+
+async def test_many_customer_loads_in_one_tick_cost_one_crm_call(clients_over, call_log):
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = request.url.params["ids"].split(",")
+        return json_response({"records": [crm_customer(i) for i in ids]})
+
+    loaders = create_loaders(clients_over(FakeUpstream(answer)))
+    customers = await asyncio.gather(
+        loaders.customer.load("C-1"), loaders.customer.load("C-2"), loaders.customer.load("C-1")
+    )
+
+    assert [c.id for c in customers if c] == ["C-1", "C-2", "C-1"]
+    assert call_log.counts == {("crm", "customers_by_ids"): 1}
+
+
+async def test_a_loaded_key_is_not_fetched_again_in_the_same_request(clients_over, call_log):
+    upstream = FakeUpstream(empty_answers)
+    loaders = create_loaders(clients_over(upstream))
+    await loaders.order.load("SO-1")
+    await loaders.order.load("SO-1")
+
+    assert len(upstream.requests) == 1
+
+
+LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
+    ("customer", "C-1", ("crm", "customers_by_ids"), None),
+    ("order", "SO-1", ("crm", "orders_by_ids"), None),
+    ("orders_of_customer", ("C-1", None), ("crm", "orders_by_customer_ids"), []),
+    ("product", "P-1", ("erp", "search_read product.product"), None),
+    ("account", "K1", ("erp", "search_read res.partner"), None),
+    ("plans_of_order", "SO-1", ("erp", "search_read mrp.production"), []),
+    ("invoices_of_order", "SO-1", ("erp", "search_read account.move"), []),
+    ("stock_of_sku", "SKU-1", ("scm", "stockLevels"), []),
+    ("open_purchase_orders_of_sku", "SKU-1", ("scm", "purchaseOrders"), []),
+    ("shipments_of_order", "SO-1", ("scm", "shipmentsByOrder"), []),
+    ("shipment_by_tracking_number", "T-1", ("scm", "shipments"), None),
+    ("supplier", "SUP-1", ("scm", "suppliers"), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("loader_name", "key", "operation", "default"),
+    LOADER_DEFAULTS,
+    ids=[row[0] for row in LOADER_DEFAULTS],
+)
+async def test_each_loader_asks_its_upstream_and_gives_its_default_for_an_unknown_key(
+    clients_over, call_log, loader_name, key, operation, default
+):
+    loaders = create_loaders(clients_over(FakeUpstream(empty_answers)))
+
+    assert await getattr(loaders, loader_name).load(key) == default
+    assert call_log.counts == {operation: 1}
+
+
+async def test_the_loaders_cover_every_field_of_loaders():
+    assert {row[0] for row in LOADER_DEFAULTS} == set(Loaders.__dataclass_fields__)
+
+
+async def test_open_purchase_orders_ask_the_scm_for_open_ones_only(clients_over):
+    upstream = FakeUpstream(empty_answers)
+    loaders = create_loaders(clients_over(upstream))
+    await loaders.open_purchase_orders_of_sku.load("SKU-1")
+
+    assert upstream.json_bodies()[0]["variables"]["openOnly"] is True
+
+
+async def test_orders_of_customers_cost_one_crm_call_per_distinct_status(clients_over, call_log):
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = request.url.params.get("status")
+        records = [
+            crm_order(f"SO-{customer_id}-{status}", customer_id, status=status or "shipped")
+            for customer_id in request.url.params["customer_ids"].split(",")
+        ]
+        return json_response({"records": records})
+
+    upstream = FakeUpstream(answer)
+    loaders = create_loaders(clients_over(upstream))
+    results = await asyncio.gather(
+        loaders.orders_of_customer.load(("C-1", "confirmed")),
+        loaders.orders_of_customer.load(("C-2", "confirmed")),
+        loaders.orders_of_customer.load(("C-1", None)),
+        loaders.orders_of_customer.load(("C-3", "shipped")),
+    )
+
+    assert [[o.id for o in orders] for orders in results] == [
+        ["SO-C-1-confirmed"], ["SO-C-2-confirmed"], ["SO-C-1-None"], ["SO-C-3-shipped"],
+    ]
+    assert call_log.count("crm", "orders_by_customer_ids") == 3
+    asked = sorted(
+        (r.url.params.get("status") or "", r.url.params["customer_ids"]) for r in upstream.requests
+    )
+    assert asked == [("", "C-1"), ("confirmed", "C-1,C-2"), ("shipped", "C-3")]
+
+
+async def test_when_a_fetch_fails_every_key_of_its_batch_gets_the_error(clients_over):
+    loaders = create_loaders(clients_over(FakeUpstream(lambda request: httpx.Response(503))))
+    outcomes = await asyncio.gather(
+        loaders.product.load("P-1"), loaders.product.load("P-2"), return_exceptions=True
+    )
+
+    assert [type(outcome) for outcome in outcomes] == [UpstreamUnavailable, UpstreamUnavailable]
+
+
+async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(clients_over):
+    answers = iter([httpx.Response(503), json_response({"records": [crm_customer("C-1")]})])
+    loaders = create_loaders(clients_over(FakeUpstream(lambda request: next(answers))))
+
+    with pytest.raises(UpstreamUnavailable):
+        await loaders.customer.load("C-1")
+    customer = await loaders.customer.load("C-1")
+
+    assert customer is not None
+    assert customer.id == "C-1"
+
+
+async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(clients_over):
+    upstream = FakeUpstream(empty_answers)
+    wrapped_names: list[str] = []
+
+    def answer_from_memory(fetcher: Fetcher[Any, Any]) -> Fetcher[Any, Any]:
+        wrapped_names.append(fetcher.name)
+
+        async def fetch(keys: list[Any]) -> Mapping[Any, Any]:
+            return {key: f"remembered {fetcher.key_text(key)}" for key in keys}
+
+        return fetcher.with_fetch(fetch)
+
+    loaders = create_loaders(clients_over(upstream), wrap=answer_from_memory)
+
+    supplier: object = await loaders.supplier.load("SUP-1")
+    orders_of_any_status: object = await loaders.orders_of_customer.load(("C-1", None))
+    shipped_orders: object = await loaders.orders_of_customer.load(("C-1", "shipped"))
+
+    assert supplier == "remembered SUP-1"
+    assert orders_of_any_status == "remembered C-1|*"
+    assert shipped_orders == "remembered C-1|shipped"
+    assert upstream.requests == []
+    assert len(wrapped_names) == len(set(wrapped_names)) == 12
+    assert "crm.customer" in wrapped_names
+
+
+async def test_a_fetcher_leaving_keys_out_gets_a_fresh_default_for_each():
+    async def fetch_nothing(keys: list[str]) -> dict[str, list[int]]:
+        return {}
+
+    loader = loader_for(Fetcher("test.lists", fetch_nothing, list))
+    first, second = await asyncio.gather(loader.load("a"), loader.load("b"))
+
+    assert first == second == []
+    assert first is not second
+
+
+async def test_one_tick_of_loads_makes_one_fetch_with_each_key_once():
+    batches: list[list[str]] = []
+
+    async def fetch(keys: list[str]) -> dict[str, str]:
+        batches.append(keys)
+        return {key: key.upper() for key in keys}
+
+    loader = loader_for(Fetcher("test.upper", fetch, lambda: None))
+    values = await asyncio.gather(*(loader.load(key) for key in ["a", "b", "a", "c"]))
+
+    assert values == ["A", "B", "A", "C"]
+    assert batches == [["a", "b", "c"]]
+
+
+def test_loaders_are_created_only_inside_a_running_event_loop():
+    settings = Settings(crm_url=BASE_URL, erp_url=BASE_URL, scm_url=BASE_URL)
+    clients = build_clients(settings, httpx.AsyncClient())
+    with pytest.raises(RuntimeError):
+        create_loaders(clients)
+
+
+async def test_fetchers_can_be_built_once_and_named_for_a_cache(clients_over):
+    fetchers = build_fetchers(clients_over(FakeUpstream(empty_answers)))
+
+    assert fetchers.customer.name == "crm.customer"
+    assert fetchers.plans_of_order.name == "erp.plans_of_order"
+    assert fetchers.orders_of_customer.key_text(("C-1", "confirmed")) == "C-1|confirmed"
