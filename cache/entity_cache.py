@@ -1,0 +1,287 @@
+"""The cache around a fetcher: one generic place where every loader batch is cached.
+
+A wrapped fetch does, for one DataLoader batch:
+
+1. one ``MGET`` for all its keys (none when the request asked for no cache reads);
+2. for the keys not answered fresh, joins a fetch of the same keys already under way
+   in this process (see ``cache.single_flight``), and sends the rest upstream in one
+   call of the wrapped fetch;
+3. writes what was fetched back in one pipelined round trip, each entry with the TTL
+   of its kind plus a grace period; keys the upstream left out are written as
+   negative entries, fresh for the kind's short negative TTL.
+
+Freshness is decided here from the fetch time stored in each entry (``cache.entry``).
+An entry past freshness but within grace is re-fetched; if that fetch fails with an
+``UpstreamError``, the old copy is served and written to the request's ``StaleLog``.
+Keys with no copy to fall back on make the batch raise the upstream error.
+
+A wrapped fetch keeps the contract of the fetch it wraps: keys it has nothing for are
+left out of its answer (the loader fills in its default), whether the upstream said
+so just now or a negative entry says so.
+
+Across processes, a hot key is fetched once per process; that duplication is accepted
+rather than paid for with a Redis lock. Webhook invalidation racing an upstream fetch
+already under way may let that fetch write the older answer back; its TTL bounds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar, cast
+
+from cache.codec import CodecError, ValueCodec, codec_for
+from cache.counters import KindCounters
+from cache.entry import CachedEntry, decode_entry, encode_entry, negative_entry, present_entry
+from cache.keys import KeyLayout
+from cache.policy import DEFAULT_KINDS, DEFAULT_POLICY, EntityKind, RequestCachePolicy
+from cache.single_flight import Flight, FlightRegistry, land
+from cache.stale_log import StaleLog
+from cache.store import CacheStore, StoreItem
+from gateway.errors import UpstreamError
+
+logger = logging.getLogger(__name__)
+
+KeyT = TypeVar("KeyT", bound=Hashable)
+ValueT = TypeVar("ValueT")
+
+Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
+Entries: TypeAlias = dict[str, CachedEntry[Any]]
+
+
+class EntityCache:
+    """Wraps fetchers with a shared store; one per process and event loop."""
+
+    def __init__(
+        self,
+        store: CacheStore,
+        *,
+        prefix: str = "sg",
+        schema_version: int = 1,
+        kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.layout = KeyLayout(prefix, schema_version)
+        self.kinds = dict(kinds)
+        # Wall-clock time: entries are shared by processes, so their ages must be too.
+        self._clock = clock
+        self._flights = FlightRegistry()
+        self._counters: dict[str, KindCounters] = {}
+
+    def counters(self, kind: EntityKind | str) -> KindCounters:
+        """The live counters of one kind (by ``EntityKind`` or name such as ``crm.order``)."""
+        name = kind if isinstance(kind, str) else kind.name
+        return self._counters.setdefault(name, KindCounters())
+
+    def counters_snapshot(self) -> dict[str, dict[str, int]]:
+        return {name: counters.as_dict() for name, counters in self._counters.items()}
+
+    def wrap(
+        self,
+        kind: EntityKind,
+        fetch: Fetch[KeyT, ValueT],
+        *,
+        key_of: Callable[[KeyT], str],
+        value_type: object,
+        policy: RequestCachePolicy = DEFAULT_POLICY,
+        stale_log: StaleLog | None = None,
+    ) -> Fetch[KeyT, ValueT]:
+        """``fetch`` behind the cache.
+
+        ``key_of`` spells a key as text (it must be one-to-one); ``value_type`` is the
+        type hint of the values (``OrderRecord | None``, ``list[ShipmentRecord]``),
+        which the codec reads entries back as. ``policy`` and ``stale_log`` belong to
+        one request: wrap per request, it is cheap.
+        """
+        batch = _BatchSettings(kind, fetch, key_of, codec_for(value_type), policy, stale_log)
+
+        async def cached_fetch(keys: list[KeyT]) -> Mapping[KeyT, ValueT]:
+            return await self._load(batch, keys)
+
+        return cached_fetch
+
+    async def _load(
+        self, batch: _BatchSettings[KeyT, ValueT], keys: list[KeyT]
+    ) -> dict[KeyT, ValueT]:
+        kind, counters = batch.kind, self.counters(batch.kind)
+        keys_by_cache_key: dict[str, list[KeyT]] = {}
+        key_texts: dict[str, str] = {}
+        for key in keys:
+            key_text = batch.key_of(key)
+            cache_key = self.layout.entity_key(kind.system, kind.entity, key_text)
+            keys_by_cache_key.setdefault(cache_key, []).append(key)
+            key_texts[cache_key] = key_text
+
+        fresh: Entries = {}
+        stale: Entries = {}
+        if batch.policy.read:
+            fresh, stale = await self._read(batch, list(keys_by_cache_key))
+        misses = [cache_key for cache_key in keys_by_cache_key if cache_key not in fresh]
+        counters.misses += len(misses)
+        if misses:
+            first_key = {cache_key: keys_by_cache_key[cache_key][0] for cache_key in misses}
+            fetched, failures = await self._fetch_misses(batch, first_key)
+            fresh.update(fetched)
+            fresh.update(self._fall_back_to_stale(batch, failures, stale, key_texts))
+
+        return {
+            key: cast(ValueT, entry.value)
+            for cache_key, entry in fresh.items()
+            if entry.present
+            for key in keys_by_cache_key[cache_key]
+        }
+
+    async def _read(
+        self, batch: _BatchSettings[Any, Any], cache_keys: list[str]
+    ) -> tuple[Entries, Entries]:
+        """The fresh entries, and the stale ones still within grace."""
+        kind, counters = batch.kind, self.counters(batch.kind)
+        now = self._clock()
+        fresh: Entries = {}
+        stale: Entries = {}
+        raws = await self.store.get_many(cache_keys)
+        for cache_key, raw in zip(cache_keys, raws, strict=True):
+            if raw is None:
+                continue
+            try:
+                entry = decode_entry(raw, batch.codec)
+            except CodecError:
+                counters.codec_errors += 1
+                continue
+            age_s = entry.age_s(now)
+            fresh_for_s = kind.fresh_for_s(entry.present)
+            if age_s < fresh_for_s:
+                fresh[cache_key] = entry
+                counters.hits += 1
+                counters.negative_hits += not entry.present
+            elif age_s < fresh_for_s + kind.grace_s:
+                stale[cache_key] = entry
+        return fresh, stale
+
+    async def _fetch_misses(
+        self, batch: _BatchSettings[KeyT, Any], misses: dict[str, KeyT]
+    ) -> tuple[Entries, list[tuple[UpstreamError, list[str]]]]:
+        """Entries for ``misses``, fetched by this batch or by one already under way,
+        and the keys whose fetch failed upstream, with the error."""
+        counters = self.counters(batch.kind)
+        entries: Entries = {}
+        failures: list[tuple[UpstreamError, list[str]]] = []
+        pending = list(misses)
+        while pending:
+            free, joined = self._flights.split(pending)
+            pending = []
+            if free:
+                try:
+                    entries.update(await self._fetch_upstream(batch, {k: misses[k] for k in free}))
+                except UpstreamError as error:
+                    failures.append((error, free))
+            if joined:
+                counters.shared += sum(len(cache_keys) for cache_keys in joined.values())
+                # wait(), not gather(): a flight's failure must not cancel the others.
+                await asyncio.wait(joined)
+                for flight, cache_keys in joined.items():
+                    outcome = _outcome(flight)
+                    if outcome is None:
+                        pending.extend(cache_keys)  # its owner was cancelled: try again
+                    elif isinstance(outcome, UpstreamError):
+                        failures.append((outcome, cache_keys))
+                    else:
+                        entries.update((cache_key, outcome[cache_key]) for cache_key in cache_keys)
+        return entries, failures
+
+    async def _fetch_upstream(
+        self, batch: _BatchSettings[KeyT, Any], keys: dict[str, KeyT]
+    ) -> Entries:
+        kind, counters = batch.kind, self.counters(batch.kind)
+        cache_keys = list(keys)
+        with self._flights.flying(cache_keys) as flight:
+            fetched_at = self._clock()
+            counters.fetched += len(cache_keys)
+            try:
+                answer = await batch.fetch(list(keys.values()))
+            except UpstreamError:
+                counters.upstream_errors += 1
+                raise
+            entries: Entries = {}
+            for cache_key, key in keys.items():
+                value = answer.get(key)
+                entries[cache_key] = (
+                    negative_entry(fetched_at)
+                    if value is None
+                    else present_entry(value, fetched_at)
+                )
+            # Waiters go on now; the write-back below is this batch's own business,
+            # and the flight stays registered until it is done so that a batch arriving
+            # meanwhile joins it instead of fetching again.
+            land(flight, entries)
+            if batch.policy.write:
+                await self._write(kind, entries)
+            return entries
+
+    async def _write(self, kind: EntityKind, entries: Entries) -> None:
+        counters = self.counters(kind)
+        items: list[StoreItem] = []
+        for cache_key, entry in entries.items():
+            try:
+                raw = encode_entry(entry)
+            except CodecError as error:
+                counters.codec_errors += 1
+                logger.warning("not caching %s: %s", cache_key, error)
+                continue
+            items.append((cache_key, raw, kind.stored_for_ms(entry.present)))
+        await self.store.set_many(items)
+        counters.writes += len(items)
+
+    def _fall_back_to_stale(
+        self,
+        batch: _BatchSettings[Any, Any],
+        failures: list[tuple[UpstreamError, list[str]]],
+        stale: Entries,
+        key_texts: Mapping[str, str],
+    ) -> Entries:
+        """The stale copies standing in for keys whose fetch failed; if one has none,
+        the upstream error is raised: there is nothing to answer with."""
+        for error, cache_keys in failures:
+            if any(cache_key not in stale for cache_key in cache_keys):
+                raise error
+        kind, counters = batch.kind, self.counters(batch.kind)
+        now = self._clock()
+        served: Entries = {}
+        for _, cache_keys in failures:
+            for cache_key in cache_keys:
+                entry = served[cache_key] = stale[cache_key]
+                counters.stale_served += 1
+                if batch.stale_log is not None:
+                    batch.stale_log.record(
+                        kind.system, kind.entity, key_texts[cache_key], entry.age_s(now)
+                    )
+        return served
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchSettings(Generic[KeyT, ValueT]):
+    """Everything a wrapped fetch needs besides its keys."""
+
+    kind: EntityKind
+    fetch: Fetch[KeyT, ValueT]
+    key_of: Callable[[KeyT], str]
+    codec: ValueCodec[Any]
+    policy: RequestCachePolicy
+    stale_log: StaleLog | None = None
+
+
+def _outcome(flight: Flight) -> Mapping[str, Any] | UpstreamError | None:
+    """What a finished flight brought: entries, an upstream error (re-raised if it is
+    any other error), or None if it was cancelled."""
+    if flight.cancelled():
+        return None
+    error = flight.exception()
+    if error is None:
+        return flight.result()
+    if isinstance(error, UpstreamError):
+        return error
+    raise error

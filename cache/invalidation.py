@@ -1,0 +1,179 @@
+"""Which cache entries a webhook makes wrong, and dropping them.
+
+Webhooks name what changed by key (``../shared/contracts/README.md``); their ``data``
+is never trusted as the new state, so the gateway drops entries and lets the next
+read fetch the truth. Most events map to one entity. Two need to look further, and
+look in the cache itself (entries past freshness still tell whom they belong to):
+
+- ``order.created`` / ``order.updated`` name orders, but the lists that contain them
+  are cached per customer: the cached order records give their customers, whose
+  lists are dropped for every status filter. A new order is rarely cached yet, so the
+  gateway may pass ``customer_ids_of_orders`` to ask the CRM for the rest; without
+  it such orders are reported as unresolved and their lists age out by TTL.
+- ``shipment.updated`` names orders; shipments are also cached by tracking number,
+  and the cached shipment lists of those orders give the tracking numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from cache.codec import CodecError, ValueCodec, codec_for
+from cache.entry import decode_entry
+from cache.keys import KeyLayout, composite_key_text, event_key
+from cache.policy import DEFAULT_KINDS, EntityKind
+from cache.store import CacheStore
+from resolvers.records import OrderRecord, ShipmentRecord
+
+logger = logging.getLogger(__name__)
+
+ValueT = TypeVar("ValueT")
+
+# None (every status) and the CRM's six order statuses: the filters a customer's
+# order list may be cached under.
+ORDER_STATUS_FILTERS: tuple[str | None, ...] = (
+    None,
+    "confirmed",
+    "in_production",
+    "ready",
+    "shipped",
+    "delivered",
+    "cancelled",
+)
+
+# Events whose keys are the keys of exactly these entities.
+DIRECT_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("crm", "customer.updated"): ("customer",),
+    ("erp", "product.updated"): ("product",),
+    ("erp", "partner.updated"): ("account",),
+    ("erp", "production.updated"): ("plans_of_order",),
+    ("erp", "invoice.updated"): ("invoices_of_order",),
+    ("scm", "stock.changed"): ("stock_of_sku",),
+    ("scm", "purchase_order.updated"): ("open_purchase_orders_of_sku",),
+}
+ORDER_EVENTS: frozenset[tuple[str, str]] = frozenset(
+    {("crm", "order.created"), ("crm", "order.updated")}
+)
+SHIPMENT_EVENTS: frozenset[tuple[str, str]] = frozenset({("scm", "shipment.updated")})
+
+CustomerIdsOfOrders = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Invalidation:
+    known_event: bool
+    dropped: list[str] = field(default_factory=list)  # keys deleted (or already gone)
+    unresolved: list[str] = field(default_factory=list)  # keys whose dependents are unknown
+
+
+class Invalidator:
+    def __init__(
+        self,
+        store: CacheStore,
+        *,
+        prefix: str = "sg",
+        schema_version: int = 1,
+        kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
+        customer_ids_of_orders: CustomerIdsOfOrders | None = None,
+    ) -> None:
+        self._store = store
+        self._layout = KeyLayout(prefix, schema_version)
+        self._kinds = kinds
+        self._customer_ids_of_orders = customer_ids_of_orders
+        self._order_codec: ValueCodec[OrderRecord | None] = codec_for(OrderRecord | None)
+        self._shipments_codec: ValueCodec[list[ShipmentRecord]] = codec_for(list[ShipmentRecord])
+
+    async def invalidate(self, system: str, event: str, keys: Sequence[str]) -> Invalidation:
+        """Drops every entry the event makes wrong; an unknown event drops nothing."""
+        keys = list(dict.fromkeys(key for key in keys if key))
+        if (system, event) in DIRECT_EVENTS:
+            dropped = [
+                cache_key
+                for entity in DIRECT_EVENTS[system, event]
+                for cache_key in self._keys_of(entity, keys)
+            ]
+            return await self._drop(Invalidation(True, dropped))
+        if (system, event) in ORDER_EVENTS:
+            return await self._drop(await self._order_invalidation(keys))
+        if (system, event) in SHIPMENT_EVENTS:
+            return await self._drop(await self._shipment_invalidation(keys))
+        logger.warning("webhook event %s.%s is not known: nothing dropped", system, event)
+        return Invalidation(False)
+
+    async def drop_system(self, system: str) -> int:
+        """Every entry of one system (an admin's big hammer); how many were dropped."""
+        return await self._store.delete_matching(self._layout.entity_pattern(system))
+
+    async def _order_invalidation(self, order_ids: list[str]) -> Invalidation:
+        order_keys = self._keys_of("order", order_ids)
+        customer_ids = await self._cached_customer_ids(order_keys, order_ids)
+        unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
+        if unknown and self._customer_ids_of_orders is not None:
+            customer_ids.update(await self._customer_ids_of_orders(unknown))
+            unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
+        list_keys = self._keys_of(
+            "orders_of_customer",
+            (
+                composite_key_text((customer_id, status))
+                for customer_id in dict.fromkeys(customer_ids.values())
+                for status in ORDER_STATUS_FILTERS
+            ),
+        )
+        return Invalidation(True, order_keys + list_keys, self._keys_of("order", unknown))
+
+    async def _cached_customer_ids(
+        self, order_keys: list[str], order_ids: list[str]
+    ) -> dict[str, str]:
+        customer_ids: dict[str, str] = {}
+        for order_id, raw in zip(order_ids, await self._store.get_many(order_keys), strict=True):
+            order = self._decoded(raw, self._order_codec)
+            if order is not None:
+                customer_ids[order_id] = order.customer_id
+        return customer_ids
+
+    async def _shipment_invalidation(self, order_refs: list[str]) -> Invalidation:
+        list_keys = self._keys_of("shipments_of_order", order_refs)
+        tracking_numbers: dict[str, None] = {}
+        unresolved: list[str] = []
+        for list_key, raw in zip(list_keys, await self._store.get_many(list_keys), strict=True):
+            shipments = self._decoded(raw, self._shipments_codec)
+            if shipments is None:
+                unresolved.append(list_key)
+                continue
+            tracking_numbers.update(dict.fromkeys(s.tracking_number for s in shipments))
+        tracking_keys = self._keys_of("shipment_by_tracking_number", tracking_numbers)
+        return Invalidation(True, list_keys + tracking_keys, unresolved)
+
+    async def _drop(self, invalidation: Invalidation) -> Invalidation:
+        await self._store.delete(invalidation.dropped)
+        return invalidation
+
+    def _keys_of(self, entity: str, key_texts: Iterable[str]) -> list[str]:
+        kind = self._kinds[entity]
+        return self._layout.entity_keys(kind.system, kind.entity, key_texts)
+
+    @staticmethod
+    def _decoded(raw: bytes | None, codec: ValueCodec[ValueT]) -> ValueT | None:
+        if raw is None:
+            return None
+        try:
+            return decode_entry(raw, codec).value
+        except CodecError:
+            return None
+
+
+async def seen_event(
+    store: CacheStore, prefix: str, system: str, event_id: str, ttl_s: float = 86_400
+) -> bool:
+    """True if ``event_id`` was seen before; marks it seen otherwise (SET NX).
+
+    Without a working store every event counts as new: processing a webhook twice
+    only drops entries twice.
+    """
+    first_time = await store.set_if_absent(
+        event_key(prefix, system, event_id), b"1", max(1, round(ttl_s * 1000))
+    )
+    return not first_time

@@ -1,0 +1,37 @@
+"""The type of value each cached entity holds, for reading entries back.
+
+Keyed by entity name, like ``cache.policy.DEFAULT_KINDS``; these mirror the value
+types of ``resolvers.fetchers.Fetchers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from resolvers.records import (
+    CustomerRecord,
+    InvoiceRecord,
+    OrderRecord,
+    PartnerRecord,
+    ProductionRecord,
+    ProductRecord,
+    PurchaseOrderRecord,
+    ShipmentRecord,
+    StockLevelRecord,
+    SupplierRecord,
+)
+
+VALUE_TYPES: Mapping[str, object] = {
+    "customer": CustomerRecord | None,
+    "order": OrderRecord | None,
+    "orders_of_customer": list[OrderRecord],
+    "product": ProductRecord | None,
+    "account": PartnerRecord | None,
+    "plans_of_order": list[ProductionRecord],
+    "invoices_of_order": list[InvoiceRecord],
+    "stock_of_sku": list[StockLevelRecord],
+    "open_purchase_orders_of_sku": list[PurchaseOrderRecord],
+    "shipments_of_order": list[ShipmentRecord],
+    "shipment_by_tracking_number": ShipmentRecord | None,
+    "supplier": SupplierRecord | None,
+}

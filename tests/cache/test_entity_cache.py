@@ -1,0 +1,388 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cache.entity_cache import EntityCache, Fetch
+from cache.local_store import LocalStore
+from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, EntityKind, RequestCachePolicy
+from cache.redis_store import RedisStore
+from cache.stale_log import StaleLog
+from gateway.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
+from resolvers.records import OrderRecord, SupplierRecord
+from tests.cache import samples
+from tests.cache.fakes import FakeFetch
+from tests.cache.private_redis import PrivateRedis
+
+ORDER = DEFAULT_KINDS["order"]
+ORDERS_OF_CUSTOMER = DEFAULT_KINDS["orders_of_customer"]
+
+
+def orders(*ids: str) -> dict[str, OrderRecord]:
+    return {order_id: samples.order(order_id) for order_id in ids}
+
+
+def wrap_orders(cache: EntityCache, fetch, kind: EntityKind = ORDER, **options):
+    return cache.wrap(kind, fetch, key_of=str, value_type=OrderRecord | None, **options)
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_cold_batch_fetches_every_key_once_and_answers_them(entity_cache):
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+
+    answer = await wrap_orders(entity_cache, fetch)(["SO-1", "SO-2"])
+
+    assert answer == orders("SO-1", "SO-2")
+    assert fetch.calls == [["SO-1", "SO-2"]]
+
+
+async def test_a_warm_repeat_never_calls_the_fetcher(entity_cache):
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+    await wrap_orders(entity_cache, fetch)(["SO-1", "SO-2"])
+
+    answer = await wrap_orders(entity_cache, fetch)(["SO-2", "SO-1"])
+
+    assert answer == orders("SO-1", "SO-2")
+    assert len(fetch.calls) == 1
+    assert entity_cache.counters(ORDER).hits == 2
+
+
+async def test_only_the_misses_go_upstream(entity_cache):
+    fetch = FakeFetch(orders("SO-1", "SO-2", "SO-3"))
+    await wrap_orders(entity_cache, fetch)(["SO-1"])
+
+    answer = await wrap_orders(entity_cache, fetch)(["SO-1", "SO-2", "SO-3"])
+
+    assert answer == orders("SO-1", "SO-2", "SO-3")
+    assert fetch.calls == [["SO-1"], ["SO-2", "SO-3"]]
+
+
+async def test_a_batch_of_fifty_keys_is_one_mget_and_one_pipeline(entity_cache):
+    keys = [f"SO-{n}" for n in range(50)]
+    fetch = FakeFetch(orders(*keys[:40]))  # ten of them are unknown upstream
+
+    await wrap_orders(entity_cache, fetch)(keys)
+
+    assert entity_cache.store.stats.commands == {"MGET": 1, "PIPELINE": 1}
+    await wrap_orders(entity_cache, fetch)(keys)
+    assert entity_cache.store.stats.commands == {"MGET": 2, "PIPELINE": 1}
+    assert len(fetch.calls) == 1
+
+
+async def test_the_redis_server_itself_sees_one_mget_per_batch(private_redis: PrivateRedis):
+    # Counted by the server, not by the store: nothing of the batch goes around the store.
+    store = RedisStore.from_url(private_redis.url, socket_timeout_s=2.0)
+    keys = [f"SO-{n}" for n in range(50)]
+    try:
+        with private_redis.client() as admin:
+            admin.config_resetstat()
+            await wrap_orders(EntityCache(store), FakeFetch(orders(*keys)))(keys)
+            stats = admin.info("commandstats")
+        assert stats["cmdstat_mget"]["calls"] == 1
+        assert stats["cmdstat_set"]["calls"] == 50
+        data_commands = {
+            name for name in stats if not name.startswith(("cmdstat_hello", "cmdstat_config"))
+        }
+        assert data_commands == {"cmdstat_mget", "cmdstat_set"}
+    finally:
+        await store.close()
+
+
+async def test_keys_the_upstream_does_not_know_are_cached_as_absent(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(entity_cache, fetch)(["SO-1", "SO-404"])
+
+    answer = await wrap_orders(entity_cache, fetch)(["SO-404", "SO-1"])
+
+    assert answer == orders("SO-1")  # absent keys are left out, as the upstream does
+    assert len(fetch.calls) == 1
+    assert entity_cache.counters(ORDER).negative_hits == 1
+
+
+async def test_an_absent_key_is_asked_again_after_the_short_negative_ttl(entity_cache):
+    kind = EntityKind("crm", "order", ttl_s=60, negative_ttl_s=0.05, grace_s=0)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(entity_cache, fetch, kind)(["SO-1", "SO-404"])
+    fetch.data.update(orders("SO-404"))  # created upstream meanwhile
+
+    await asyncio.sleep(0.1)
+    answer = await wrap_orders(entity_cache, fetch, kind)(["SO-1", "SO-404"])
+
+    assert answer == orders("SO-1", "SO-404")
+    assert fetch.calls == [["SO-1", "SO-404"], ["SO-404"]]
+
+
+async def test_an_entry_is_fetched_again_once_its_ttl_has_passed(entity_cache):
+    kind = EntityKind("crm", "order", ttl_s=0.05, negative_ttl_s=0.05, grace_s=0)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(entity_cache, fetch, kind)(["SO-1"])
+    await wrap_orders(entity_cache, fetch, kind)(["SO-1"])
+    assert len(fetch.calls) == 1
+
+    await asyncio.sleep(0.1)
+    fetch.data["SO-1"] = samples.order("SO-1", status="shipped")
+    answer = await wrap_orders(entity_cache, fetch, kind)(["SO-1"])
+
+    assert answer["SO-1"].status == "shipped"
+    assert len(fetch.calls) == 2
+
+
+async def test_redis_drops_an_entry_after_its_ttl_plus_grace(redis_store, prefix):
+    kind = EntityKind("crm", "order", ttl_s=0.03, negative_ttl_s=0.03, grace_s=0.03)
+    cache = EntityCache(redis_store, prefix=prefix)
+    await wrap_orders(cache, FakeFetch(orders("SO-1")), kind)(["SO-1"])
+    key = cache.layout.entity_key("crm", "order", "SO-1")
+
+    assert 0 < await redis_store._client.pttl(key) <= 60
+    await asyncio.sleep(0.1)
+    assert await redis_store.get(key) is None
+
+
+async def test_an_expired_copy_is_served_and_logged_when_the_upstream_fails(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(cache, fetch)(["SO-1", "SO-404"])
+    clock.now += ORDER.ttl_s + 12  # past freshness, within grace
+    fetch.error = UpstreamUnavailable("crm", "503 from the CRM")
+    stale_log = StaleLog()
+
+    answer = await wrap_orders(cache, fetch, stale_log=stale_log)(["SO-1", "SO-404"])
+
+    assert answer == orders("SO-1")
+    assert len(fetch.calls) == 2  # it did try the upstream first
+    assert sorted((e.system, e.entity, e.key, e.age_s) for e in stale_log.entries) == [
+        ("crm", "order", "SO-1", 42.0),
+        ("crm", "order", "SO-404", 42.0),
+    ]
+    assert cache.counters(ORDER).stale_served == 2
+    assert cache.counters(ORDER).upstream_errors == 1
+
+
+async def test_the_upstream_error_is_raised_when_a_miss_has_no_copy(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+    await wrap_orders(cache, fetch)(["SO-1"])
+    clock.now += ORDER.ttl_s + 1
+    fetch.error = UpstreamTimeout("crm", "no answer")
+    stale_log = StaleLog()
+
+    with pytest.raises(UpstreamTimeout):
+        await wrap_orders(cache, fetch, stale_log=stale_log)(["SO-1", "SO-2"])
+    assert not stale_log
+
+
+async def test_a_copy_older_than_its_grace_is_not_served(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(cache, fetch)(["SO-1"])
+    clock.now += ORDER.ttl_s + ORDER.grace_s + 1
+    fetch.error = UpstreamUnavailable("crm", "down")
+
+    with pytest.raises(UpstreamUnavailable):
+        await wrap_orders(cache, fetch)(["SO-1"])
+
+
+async def test_errors_that_are_not_upstream_errors_are_never_hidden(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(cache, fetch)(["SO-1"])
+    clock.now += ORDER.ttl_s + 1
+    fetch.error = KeyError("a bug")
+
+    with pytest.raises(KeyError):
+        await wrap_orders(cache, fetch)(["SO-1"])
+
+
+async def test_no_cache_skips_the_read_but_still_writes(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(entity_cache, fetch)(["SO-1"])
+    fetch.data["SO-1"] = samples.order("SO-1", status="shipped")
+    stats = entity_cache.store.stats
+
+    answer = await wrap_orders(entity_cache, fetch, policy=NO_CACHE_POLICY)(["SO-1"])
+    assert answer["SO-1"].status == "shipped"
+    assert stats.commands == {"MGET": 1, "PIPELINE": 2}
+
+    again = await wrap_orders(entity_cache, fetch)(["SO-1"])
+    assert again["SO-1"].status == "shipped"
+    assert len(fetch.calls) == 2
+
+
+async def test_a_policy_without_writes_leaves_the_cache_alone(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    no_writes = RequestCachePolicy(write=False)
+
+    await wrap_orders(entity_cache, fetch, policy=no_writes)(["SO-1"])
+    await wrap_orders(entity_cache, fetch)(["SO-1"])
+
+    assert len(fetch.calls) == 2
+
+
+async def test_an_unreadable_entry_is_a_miss(entity_cache):
+    key = entity_cache.layout.entity_key("crm", "order", "SO-1")
+    await entity_cache.store.set_many([(key, b"\x00 not json", 60_000)])
+    fetch = FakeFetch(orders("SO-1"))
+
+    answer = await wrap_orders(entity_cache, fetch)(["SO-1"])
+
+    assert answer == orders("SO-1")
+    assert entity_cache.counters(ORDER).codec_errors == 1
+    assert await wrap_orders(entity_cache, fetch)(["SO-1"]) == orders("SO-1")
+    assert len(fetch.calls) == 1  # the good copy replaced the bad one
+
+
+async def test_list_values_and_tuple_keys_are_cached_per_key(entity_cache: EntityCache):
+    lists: dict[tuple[str, str | None], list[OrderRecord]] = {
+        ("C-1", None): [samples.order("SO-1")],
+        ("C-1", "shipped"): [],
+    }
+    fetch = FakeFetch(lists)
+
+    def key_text(key: tuple[str, str | None]) -> str:
+        return f"{key[0]}|{key[1] or '*'}"
+
+    def wrapped() -> Fetch[tuple[str, str | None], list[OrderRecord]]:
+        return entity_cache.wrap(
+            ORDERS_OF_CUSTOMER, fetch, key_of=key_text, value_type=list[OrderRecord]
+        )
+
+    await wrapped()(list(lists))
+    answer = await wrapped()(list(lists))
+
+    assert answer == lists  # an empty list is an answer, not an absence
+    assert len(fetch.calls) == 1
+    assert await entity_cache.store.get_many(
+        [f"{entity_cache.layout.namespace}:crm:orders_of_customer:C-1|*"]
+    ) != [None]
+
+
+async def test_two_requests_missing_the_same_key_fetch_it_once(entity_cache):
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+    fetch.gate = asyncio.Event()
+
+    first = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await fetch.started.wait()
+    second = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1", "SO-2"]))
+    await asyncio.sleep(0.01)
+    fetch.gate.set()
+
+    assert await first == orders("SO-1")
+    assert await second == orders("SO-1", "SO-2")
+    assert fetch.calls == [["SO-1"], ["SO-2"]]
+    assert entity_cache.counters(ORDER).shared == 1
+
+
+async def test_every_waiter_gets_the_error_of_the_shared_fetch(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    fetch.gate = asyncio.Event()
+    fetch.error = UpstreamBadResponse("crm", "not the contract")
+
+    first = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await fetch.started.wait()
+    second = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await asyncio.sleep(0.01)
+    fetch.gate.set()
+
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    assert [type(result) for result in results] == [UpstreamBadResponse] * 2
+    assert len(fetch.calls) == 1
+
+
+async def test_a_waiter_fetches_itself_when_the_request_it_waited_for_is_cancelled(
+    entity_cache,
+):
+    fetch = FakeFetch(orders("SO-1"))
+    fetch.gate = asyncio.Event()
+
+    first = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await fetch.started.wait()
+    second = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    await asyncio.sleep(0.01)
+    fetch.gate.set()
+
+    assert await second == orders("SO-1")
+    assert first.cancelled()
+    assert fetch.calls == [["SO-1"], ["SO-1"]]
+
+
+async def test_a_cancelled_waiter_does_not_disturb_the_fetch_it_waited_for(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    fetch.gate = asyncio.Event()
+
+    first = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await fetch.started.wait()
+    second = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-1"]))
+    await asyncio.sleep(0.01)
+    second.cancel()
+    fetch.gate.set()
+
+    assert await first == orders("SO-1")
+    assert second.cancelled()
+    assert len(fetch.calls) == 1
+
+
+async def test_nothing_stays_in_flight_after_success_failure_or_cancellation(entity_cache):
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(entity_cache, fetch)(["SO-1", "SO-2"])
+    fetch.error = UpstreamUnavailable("crm", "down")
+    with pytest.raises(UpstreamUnavailable):
+        await wrap_orders(entity_cache, fetch)(["SO-3"])
+    fetch.gate = asyncio.Event()
+    task = asyncio.create_task(wrap_orders(entity_cache, fetch)(["SO-4"]))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    assert len(entity_cache._flights) == 0
+
+
+async def test_the_cache_fails_open_when_redis_is_gone(private_redis: PrivateRedis):
+    store = RedisStore.from_url(private_redis.url, breaker_open_s=60)
+    cache = EntityCache(store)
+    fetch = FakeFetch(orders("SO-1"))
+    try:
+        private_redis.kill()
+        assert await wrap_orders(cache, fetch)(["SO-1"]) == orders("SO-1")
+        assert await wrap_orders(cache, fetch)(["SO-1"]) == orders("SO-1")
+        assert len(fetch.calls) == 2
+    finally:
+        await store.close()
+
+
+async def test_counters_are_kept_per_kind_as_plain_integers():
+    cache = EntityCache(LocalStore())
+    supplier_kind = DEFAULT_KINDS["supplier"]
+    fetch = FakeFetch({"SUP-001": samples.supplier()})
+    wrapped = cache.wrap(
+        supplier_kind, fetch, key_of=str, value_type=SupplierRecord | None
+    )
+    await wrapped(["SUP-001", "SUP-404"])
+    await wrapped(["SUP-001", "SUP-404"])
+
+    assert cache.counters_snapshot() == {
+        "scm.supplier": {
+            "hits": 2,
+            "negative_hits": 1,
+            "misses": 2,
+            "fetched": 2,
+            "shared": 0,
+            "stale_served": 0,
+            "upstream_errors": 0,
+            "codec_errors": 0,
+            "writes": 2,
+        }
+    }

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from cache.redis_store import RedisStore
+from tests.cache.private_redis import PrivateRedis
+
+BREAKER_S = 0.2
+
+
+def warnings_of(caplog) -> list[logging.LogRecord]:
+    return [
+        record
+        for record in caplog.records
+        if record.name == "cache.redis_store" and record.levelno == logging.WARNING
+    ]
+
+
+async def test_values_come_back_in_key_order_with_misses_as_none(redis_store, prefix):
+    await redis_store.set_many([(f"{prefix}:a", b"1", 10_000), (f"{prefix}:b", b"2", 10_000)])
+
+    assert await redis_store.get_many([f"{prefix}:b", f"{prefix}:x", f"{prefix}:a"]) == [
+        b"2",
+        None,
+        b"1",
+    ]
+    assert redis_store.stats.commands == {"PIPELINE": 1, "MGET": 1}
+    assert (redis_store.stats.hits, redis_store.stats.misses) == (2, 1)
+
+
+async def test_every_item_gets_its_own_ttl(redis_store, prefix):
+    await redis_store.set_many([(f"{prefix}:short", b"1", 30), (f"{prefix}:long", b"2", 10_000)])
+
+    await asyncio.sleep(0.08)
+
+    assert await redis_store.get_many([f"{prefix}:short", f"{prefix}:long"]) == [None, b"2"]
+
+
+async def test_set_if_absent_sets_only_once(redis_store, prefix):
+    assert await redis_store.set_if_absent(f"{prefix}:event", b"1", 10_000) is True
+    assert await redis_store.set_if_absent(f"{prefix}:event", b"1", 10_000) is False
+
+
+async def test_single_values_are_set_and_read(redis_store, prefix):
+    await redis_store.set(f"{prefix}:apq", b"query", 10_000)
+
+    assert await redis_store.get(f"{prefix}:apq") == b"query"
+    assert await redis_store.get(f"{prefix}:nothing") is None
+
+
+async def test_delete_matching_scans_and_unlinks_in_batches(prefix):
+    store = RedisStore.from_url("redis://127.0.0.1:6379/15", socket_timeout_s=2.0)
+    store._scan_batch = 10  # many pages, so that batching is exercised
+    try:
+        await store.set_many([(f"{prefix}:crm:{n}", b"", 10_000) for n in range(35)])
+        await store.set_many([(f"{prefix}:erp:{n}", b"", 10_000) for n in range(3)])
+
+        assert await store.delete_matching(f"{prefix}:crm:*") == 35
+        assert await store.delete([f"{prefix}:erp:0", f"{prefix}:erp:9"]) == 1
+        assert await store.get_many([f"{prefix}:erp:1"]) == [b""]
+        assert store.stats.commands["SCAN"] > 1
+    finally:
+        await store.delete_matching(f"{prefix}:*")
+        await store.close()
+
+
+async def test_a_dead_redis_reads_as_misses_drops_writes_warns_once_and_recovers(
+    private_redis: PrivateRedis, caplog
+):
+    caplog.set_level(logging.INFO, logger="cache.redis_store")
+    store = RedisStore.from_url(private_redis.url, breaker_open_s=BREAKER_S)
+    try:
+        await store.set_many([("k", b"before", 60_000)])
+        assert await store.get_many(["k"]) == [b"before"]
+
+        private_redis.kill()
+        assert await store.get_many(["k", "other"]) == [None, None]
+        await store.set_many([("k", b"during", 60_000)])  # does not raise
+        assert await store.set_if_absent("event", b"1", 60_000) is True
+        assert await store.delete_matching("*") == 0
+        assert store.available is False
+        await asyncio.sleep(BREAKER_S * 1.5)  # the breaker lets one more try through
+        assert await store.get_many(["k"]) == [None]
+        assert len(warnings_of(caplog)) == 1
+        assert store.stats.skipped >= 3  # the calls while open never reached Redis
+
+        private_redis.start()  # same port, empty (no persistence)
+        await asyncio.sleep(BREAKER_S * 1.5)
+        await store.set_many([("k", b"after", 60_000)])
+        assert await store.get_many(["k"]) == [b"after"]
+        assert store.available is True
+        assert len(warnings_of(caplog)) == 1
+        assert any("available again" in record.message for record in caplog.records)
+    finally:
+        await store.close()
+
+
+async def test_an_unreachable_redis_does_not_raise_from_the_first_call(caplog):
+    store = RedisStore.from_url("redis://127.0.0.1:1/0", breaker_open_s=BREAKER_S)
+    try:
+        assert await store.get_many(["a"]) == [None]
+        assert await store.get("a") is None
+        await store.set("a", b"1", 1000)
+        assert await store.delete(["a"]) == 0
+        assert len(warnings_of(caplog)) == 1
+    finally:
+        await store.close()
+
+
+async def test_a_slow_redis_times_out_and_fails_open(private_redis: PrivateRedis, caplog):
+    store = RedisStore.from_url(private_redis.url, socket_timeout_s=0.05, breaker_open_s=BREAKER_S)
+    blocker = RedisStore.from_url(private_redis.url, socket_timeout_s=5.0)
+    try:
+        await store.set_many([("k", b"v", 60_000)])
+        sleeping = asyncio.create_task(
+            blocker._client.execute_command("DEBUG", "SLEEP", "0.5")  # type: ignore[no-untyped-call]
+        )
+        await asyncio.sleep(0.05)  # the server is now asleep
+
+        started = time.monotonic()
+        assert await store.get_many(["k"]) == [None]
+        assert time.monotonic() - started < 0.4  # did not wait for the server to wake
+        assert store.stats.errors == 1
+        assert len(warnings_of(caplog)) == 1
+
+        await sleeping
+        await asyncio.sleep(BREAKER_S * 1.5)
+        assert await store.get_many(["k"]) == [b"v"]
+    finally:
+        await blocker.close()
+        await store.close()
+
+
+async def test_a_busy_connection_pool_skips_the_cache_without_opening_the_breaker(
+    private_redis: PrivateRedis, caplog
+):
+    store = RedisStore.from_url(private_redis.url, socket_timeout_s=2.0, max_connections=1)
+    blocker = RedisStore.from_url(private_redis.url, socket_timeout_s=5.0)
+    try:
+        await store.set_many([("k", b"v", 60_000)])
+        sleeping = asyncio.create_task(
+            blocker._client.execute_command("DEBUG", "SLEEP", "0.2")  # type: ignore[no-untyped-call]
+        )
+        await asyncio.sleep(0.05)
+        holding = asyncio.create_task(store.get_many(["k"]))  # takes the only connection
+        await asyncio.sleep(0.01)
+
+        assert await store.get_many(["k"]) == [None]
+        assert store.stats.pool_exhausted == 1
+        assert store.available is True
+        assert await holding == [b"v"]
+        await sleeping
+        assert warnings_of(caplog) == []
+    finally:
+        await blocker.close()
+        await store.close()
