@@ -165,9 +165,22 @@ def main() -> None:
     crm, erp, scm = free_port(), free_port(), free_port()
     sim_urls = [f"http://127.0.0.1:{port}" for port in (crm, erp, scm)]
     python = sys.executable
-    sim_args = [python, "-m", "gateway.cli", "simulators", "--crm-port", str(crm),
-                "--erp-port", str(erp), "--scm-port", str(scm),
-                "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms)]
+    sim_args = [
+        python,
+        "-m",
+        "gateway.cli",
+        "simulators",
+        "--crm-port",
+        str(crm),
+        "--erp-port",
+        str(erp),
+        "--scm-port",
+        str(scm),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--jitter-ms",
+        str(args.jitter_ms),
+    ]
     upstream_env = {
         "GATEWAY_CRM_URL": sim_urls[0],
         "GATEWAY_ERP_URL": sim_urls[1],
@@ -207,10 +220,14 @@ def main() -> None:
                         )
                         print(rows[-1], flush=True)
     print()
-    print(f"upstream latency {args.latency_ms} ms ± {args.jitter_ms} ms; "
-          f"{os.cpu_count()} cores; floor = query levels x upstream latency")
-    print("| scenario | resolver | clients | upstream calls/req | p50 ms | p99 ms | req/s "
-          "| gateway CPU ms/req | floor ms | errors |")
+    print(
+        f"upstream latency {args.latency_ms} ms ± {args.jitter_ms} ms; "
+        f"{os.cpu_count()} cores; floor = query levels x upstream latency"
+    )
+    print(
+        "| scenario | resolver | clients | upstream calls/req | p50 ms | p99 ms | req/s "
+        "| gateway CPU ms/req | floor ms | errors |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)

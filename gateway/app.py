@@ -6,32 +6,20 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.admin import drop_system_cache
 from gateway.graphql_view import GatewayGraphQL
+from gateway.runtime import Runtime
 from gateway.settings import Settings
-from resolvers.clients import build_clients
+from gateway.webhooks import receive_webhook
 from schema.build import create_schema
+from schema.limits import QueryLimits
 
 logger = logging.getLogger("supplygraph")
-
-
-def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The one pooled HTTP client every upstream call of this process goes through."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            settings.upstream_read_timeout_s, connect=settings.upstream_connect_timeout_s
-        ),
-        limits=httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_keepalive,
-        ),
-        follow_redirects=False,
-    )
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -45,34 +33,44 @@ def create_app(settings: Settings) -> Starlette:
             "(`supplygraph serve` does this) or set GATEWAY_CRM_URL, GATEWAY_ERP_URL "
             "and GATEWAY_SCM_URL"
         )
-    graphql = GatewayGraphQL(create_schema(), settings=settings)
+    schema = create_schema(
+        QueryLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_query_aliases,
+            max_cost=settings.max_query_cost,
+        ),
+        max_tokens=settings.max_query_tokens,
+        introspection=settings.introspection,
+    )
+    graphql = GatewayGraphQL(schema, settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        http = upstream_http_client(settings)
-        graphql.clients = build_clients(settings, http)
+        runtime = Runtime.open(settings)
+        app.state.runtime = graphql.runtime = runtime
         logger.info(
-            "supplygraph gateway up: crm=%s erp=%s scm=%s",
+            "supplygraph gateway up: crm=%s erp=%s scm=%s cache=%s",
             settings.crm_url,
             settings.erp_url,
             settings.scm_url,
+            "redis" if settings.redis_url else "in-process",
         )
         try:
             yield
         finally:
-            graphql.clients = None
-            await http.aclose()
+            graphql.runtime = None
+            await runtime.close()
 
-    app = Starlette(
+    return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
+            Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    return app
 
 
 def create_app_from_env() -> Starlette:

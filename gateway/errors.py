@@ -62,9 +62,7 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamRateLimited(UpstreamError):
     code: ClassVar[str] = "UPSTREAM_RATE_LIMITED"
 
-    def __init__(
-        self, system: str, message: str, *, retry_after: float | None = None
-    ) -> None:
+    def __init__(self, system: str, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(system, message, status=429)
         self.retry_after = retry_after
 

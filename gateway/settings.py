@@ -7,6 +7,7 @@ arguments, ``Settings.from_env()`` builds it from ``GATEWAY_*`` variables (the n
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 
@@ -38,6 +39,10 @@ class Settings(BaseModel):
     # Cache: unset Redis URL means an in-process cache.
     redis_url: str | None = None
     cache_prefix: str = "sg"
+    # Redis slower than this is treated as down: the gateway answers from the upstreams.
+    redis_timeout_s: float = 0.05
+    # Per entity kind ("order", "stock_of_sku", ...) TTL overrides in seconds.
+    cache_ttls: dict[str, float] = {}
 
     # Webhook signing secrets, one per system.
     webhook_secret_crm: SecretStr = SecretStr("crm-webhook-secret")
@@ -51,6 +56,14 @@ class Settings(BaseModel):
 
     # Subscriptions re-read an order this often until webhook fan-out replaces polling.
     subscription_poll_interval_s: float = 2.0
+
+    # Query limits, checked before anything is resolved.
+    max_query_depth: int = 12
+    max_query_aliases: int = 30
+    max_query_cost: int = 250_000
+    max_query_tokens: int = 5_000
+    max_body_bytes: int = 100_000
+    introspection: bool = True
 
     # Benchmarks only: one upstream call per parent object, no batching, no memo.
     naive_loaders: bool = False
@@ -67,9 +80,10 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        values = {
-            name: env[ENV_PREFIX + name.upper()]
-            for name in cls.model_fields
-            if ENV_PREFIX + name.upper() in env
-        }
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                # Mappings such as GATEWAY_CACHE_TTLS come as JSON objects.
+                values[name] = json.loads(raw) if raw.lstrip().startswith("{") else raw
         return cls.model_validate(values)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 
+from schema.access import apply_policy
 from schema.error_codes import ErrorCodes
+from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
@@ -15,14 +20,27 @@ from schema.subscription import Subscription
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
-def create_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+def create_schema(
+    limits: QueryLimits | None = None, *, max_tokens: int = 5000, introspection: bool = True
+) -> strawberry.Schema:
+    query_limits = limits or QueryLimits()
+    # Factories, not instances: strawberry builds fresh extensions for each request.
+    extensions: list[Any] = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: EnforceQueryLimits(query_limits),
+    ]
+    if not introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
-        extensions=[ErrorCodes],
+        extensions=extensions,
     )
+    apply_policy(schema._schema)
+    return schema
 
 
 def export_sdl(path: Path = SDL_PATH) -> str:

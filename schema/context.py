@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from strawberry.types import Info as StrawberryInfo
 
 if TYPE_CHECKING:
+    from gateway.auth import Viewer
     from gateway.settings import Settings
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
@@ -19,6 +20,7 @@ class GatewayContext:
     """Built anew for each request; loaders are never shared across requests or users."""
 
     settings: Settings
+    viewer: Viewer
     clients: UpstreamClients
     loaders: Loaders
     make_loaders: Callable[[], Loaders]

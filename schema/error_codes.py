@@ -41,9 +41,12 @@ def with_code(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         code = "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
-        if error.message.startswith("Syntax Error"):
+        extra: dict[str, object] = {}
+        if "tokens" in error.message and "Parsing aborted" in error.message:
+            code, extra = "QUERY_REJECTED", {"limit": "tokens"}
+        elif error.message.startswith("Syntax Error"):
             code = "GRAPHQL_PARSE_FAILED"
-        error.extensions = {**(error.extensions or {}), "code": code}
+        error.extensions = {**(error.extensions or {}), "code": code, **extra}
         return error
     logger.error(
         "unexpected error at %s",

@@ -6,7 +6,8 @@ from datetime import date
 
 import strawberry
 
-from gateway.errors import InputValidationError
+from gateway.errors import InputValidationError, NotFoundError
+from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.orders import Order
 from schema.products import available_quantity
@@ -71,6 +72,7 @@ class Mutation:
         "availableToPromise, naming the product code"
     )
     async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
+        ensure_own_customer(info, str(input.customer_id))
         warnings = await validate_order_input(info, input)
         record = await info.context.clients.crm.create_order(
             customer_id=str(input.customer_id),
@@ -82,5 +84,10 @@ class Mutation:
 
     @strawberry.mutation
     async def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
+        if info.context.viewer.is_customer:
+            existing = await info.context.loaders.order.load(str(id))
+            if existing is None:
+                raise NotFoundError(f"order {id} does not exist")
+            ensure_own_customer(info, existing.customer_id)
         record = await info.context.clients.crm.cancel_order(str(id))
         return Order(record=record)

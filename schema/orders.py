@@ -123,8 +123,9 @@ class Order:
         record = await info.context.loaders.customer.load(self.record.customer_id)
         if record is None:
             raise UpstreamBadResponse(
-                "crm", f"order {self.record.id} names customer {self.record.customer_id}, "
-                "which the CRM does not know"
+                "crm",
+                f"order {self.record.id} names customer {self.record.customer_id}, "
+                "which the CRM does not know",
             )
         return Customer(record=record)
 

@@ -166,8 +166,6 @@ class Product:
     async def open_purchase_orders(self, info: Info) -> list[PurchaseOrder] | None:
         if not self.record.scm_sku:
             return []
-        records = await info.context.loaders.open_purchase_orders_of_sku.load(
-            self.record.scm_sku
-        )
+        records = await info.context.loaders.open_purchase_orders_of_sku.load(self.record.scm_sku)
         currency = info.context.settings.erp_currency
         return [PurchaseOrder(record=record, currency=currency) for record in records]

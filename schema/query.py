@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 
-from gateway.errors import InputValidationError
+from gateway.errors import ForbiddenError, InputValidationError
+from resolvers.records import OrderRecord
+from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
 from schema.orders import Order
@@ -52,10 +56,30 @@ async def customer_page(
     )
 
 
+async def forbidden(error: ForbiddenError) -> None:
+    raise error
+
+
+def visible_item(info: Info, record: OrderRecord | None) -> Order | None:
+    """The order, or, for another customer's order, an item that resolves to an error.
+
+    graphql-core completes list items that are awaitables one by one, so only that
+    item becomes null with its FORBIDDEN error; the rest of the list still comes.
+    """
+    if record is None:
+        return None
+    try:
+        ensure_own_customer(info, record.customer_id)
+    except ForbiddenError as error:
+        return cast(Order, forbidden(error))
+    return Order(record=record)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        ensure_own_customer(info, str(id))
         record = await info.context.loaders.customer.load(str(id))
         return Customer(record=record) if record is not None else None
 
@@ -72,12 +96,14 @@ class Query:
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         record = await info.context.loaders.order.load(str(id))
+        if record is not None:
+            ensure_own_customer(info, record.customer_id)
         return Order(record=record) if record is not None else None
 
     @strawberry.field(description="Same length and order as ids; null where an id is unknown")
     async def orders(self, info: Info, ids: list[strawberry.ID]) -> list[Order | None]:
         records = await info.context.loaders.order.load_many([str(i) for i in ids])
-        return [Order(record=record) if record is not None else None for record in records]
+        return [visible_item(info, record) for record in records]
 
     @strawberry.field
     async def product(self, info: Info, code: strawberry.ID) -> Product | None:
@@ -92,6 +118,9 @@ class Query:
     @strawberry.field
     async def shipment(self, info: Info, tracking_number: str) -> Shipment | None:
         record = await info.context.loaders.shipment_by_tracking_number.load(tracking_number)
+        if record is not None and info.context.viewer.is_customer:
+            order = await info.context.loaders.order.load(record.order_ref)
+            ensure_own_customer(info, order.customer_id if order else "")
         return Shipment(record=record) if record is not None else None
 
     @strawberry.field(
@@ -99,4 +128,6 @@ class Query:
     )
     async def order_tracking(self, info: Info, order_id: strawberry.ID) -> OrderTracking | None:
         record = await info.context.loaders.order.load(str(order_id))
+        if record is not None:
+            ensure_own_customer(info, record.customer_id)
         return OrderTracking(record=record) if record is not None else None

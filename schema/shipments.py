@@ -47,7 +47,7 @@ class TrackingEvent:
 
 
 def destination_of(record: ShipmentRecord) -> str | None:
-    """"Leipzig, DE" from the SCM's separate city and country; None when both are empty."""
+    """ "Leipzig, DE" from the SCM's separate city and country; None when both are empty."""
     parts = [part for part in (record.destination_city, record.destination_country) if part]
     return ", ".join(parts) or None
 

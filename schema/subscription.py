@@ -14,6 +14,7 @@ import strawberry
 
 from gateway.errors import NotFoundError
 from resolvers.records import OrderRecord
+from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.tracking import OrderTracking
 
@@ -49,6 +50,7 @@ class Subscription:
             order = await info.context.loaders.order.load(str(order_id))
             if order is None:
                 raise NotFoundError(f"order {order_id} does not exist")
+            ensure_own_customer(info, order.customer_id)
             fingerprint = await tracking_fingerprint(info, order)
             if fingerprint != last_seen:
                 last_seen = fingerprint

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import uuid
+
 import httpx
 import pytest
 
@@ -16,14 +18,20 @@ from tests.contract_client import ContractClient
 GraphQL = Callable[..., dict[str, Any]]
 
 
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
 def gateway_settings(simulators: Any, **overrides: Any) -> Settings:
-    return Settings(
-        crm_url=simulators.crm_url,
-        erp_url=simulators.erp_url,
-        scm_url=simulators.scm_url,
-        auth_disabled=True,
-        **overrides,
-    )
+    """A gateway in front of the simulators, caching in the real Redis under its own prefix."""
+    values: dict[str, Any] = {
+        "crm_url": simulators.crm_url,
+        "erp_url": simulators.erp_url,
+        "scm_url": simulators.scm_url,
+        "auth_disabled": True,
+        "redis_url": REDIS_URL,
+        "cache_prefix": f"sgtest-{uuid.uuid4().hex[:8]}",
+    }
+    return Settings(**{**values, **overrides})
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +50,11 @@ def http(gateway_url: str) -> Iterator[httpx.Client]:
 def graphql_response(http: httpx.Client) -> GraphQL:
     """POST a query; return the whole GraphQL response body (data and errors)."""
 
-    def send(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = http.post("/graphql", json={"query": query, "variables": variables or {}})
+    def send(
+        query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body = {"query": query, "variables": variables or {}}
+        response = http.post("/graphql", json=body, headers=headers)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -54,10 +65,25 @@ def graphql_response(http: httpx.Client) -> GraphQL:
 def graphql(graphql_response: GraphQL) -> GraphQL:
     """POST a query that must succeed; return its ``data``."""
 
-    def send(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = graphql_response(query, variables)
+    def send(
+        query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body = graphql_response(query, variables, headers)
         assert not body.get("errors"), body["errors"]
         return dict(body["data"])
+
+    return send
+
+
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+@pytest.fixture
+def uncached_graphql(graphql: GraphQL) -> GraphQL:
+    """Like ``graphql``, but past the cache: every answer is read from the upstreams."""
+
+    def send(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return graphql(query, variables, NO_CACHE)
 
     return send
 
@@ -82,11 +108,22 @@ class SimCounters:
             httpx.post(f"{url}/_sim/reset", json={}).raise_for_status()
 
     def read(self) -> dict[str, dict[str, Any]]:
-        return {
-            system: httpx.get(f"{url}/_sim/stats").json() for system, url in self.urls.items()
-        }
+        return {system: httpx.get(f"{url}/_sim/stats").json() for system, url in self.urls.items()}
 
 
 @pytest.fixture
 def sim_counters(simulators: Any) -> SimCounters:
     return SimCounters(simulators)
+
+
+JWT_SECRET = "test-jwt-secret-of-sufficient-length-32b"
+
+
+@pytest.fixture(scope="session")
+def secured_gateway_url(simulators: Any) -> Iterator[str]:
+    """A gateway that demands bearer tokens (HS256 with ``JWT_SECRET``)."""
+    settings = gateway_settings(simulators, jwt_secret=JWT_SECRET).model_copy(
+        update={"auth_disabled": False}
+    )
+    with ThreadedServer(create_app(settings)) as server:
+        yield server.url

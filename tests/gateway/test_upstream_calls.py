@@ -48,10 +48,10 @@ def assert_no_batch_over_its_limit(stats: dict[str, dict]) -> None:
 
 
 def test_the_dashboard_costs_one_call_per_system_operation_and_level(
-    graphql, sim_counters, upstream: ContractClient
+    uncached_graphql, sim_counters, upstream: ContractClient
 ):
     sim_counters.reset()
-    data = graphql(DASHBOARD)
+    data = uncached_graphql(DASHBOARD)
     stats = sim_counters.read()
 
     customers = [edge["node"] for edge in data["customers"]["edges"]]
@@ -81,18 +81,18 @@ def test_the_dashboard_costs_one_call_per_system_operation_and_level(
     assert_no_batch_over_its_limit(stats)
 
 
-def test_a_hundred_and_fifty_orders_cost_exactly_two_crm_calls(graphql, sim_counters):
+def test_a_hundred_and_fifty_orders_cost_exactly_two_crm_calls(uncached_graphql, sim_counters):
     ids = [f"SO-{100001 + i}" for i in range(150)]
     sim_counters.reset()
-    data = graphql("query($ids: [ID!]!) { orders(ids: $ids) { id status } }", {"ids": ids})
+    data = uncached_graphql("query($ids: [ID!]!) { orders(ids: $ids) { id status } }", {"ids": ids})
     assert [order["id"] for order in data["orders"]] == ids
     assert calls_by_operation(sim_counters.read()) == {"orders.by_ids": 2}
     assert_no_batch_over_its_limit(sim_counters.read())
 
 
-def test_repeated_keys_in_one_query_are_fetched_once(graphql, sim_counters):
+def test_repeated_keys_in_one_query_are_fetched_once(uncached_graphql, sim_counters):
     sim_counters.reset()
-    graphql(
+    uncached_graphql(
         """{ a: product(code: "P-1001") { code availableToPromise }
              b: product(code: "P-1001") { name inventory { warehouse } }
              c: products(codes: ["P-1001", "P-1002", "P-1001"]) { code } }"""
@@ -103,9 +103,9 @@ def test_repeated_keys_in_one_query_are_fetched_once(graphql, sim_counters):
     }
 
 
-def test_order_tracking_costs_two_levels_of_calls(graphql, sim_counters):
+def test_order_tracking_costs_two_levels_of_calls(uncached_graphql, sim_counters):
     sim_counters.reset()
-    graphql(
+    uncached_graphql(
         """{ orderTracking(orderId: "SO-100010") {
             stage progress estimatedDelivery order { customer { name } }
             timeline { at label } } }"""

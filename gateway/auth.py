@@ -1,0 +1,119 @@
+"""Who is asking: bearer JWTs turned into a ``Viewer``.
+
+Tokens are HS256 (``GATEWAY_JWT_SECRET``) or RS256 (``GATEWAY_JWT_PUBLIC_KEY``); ``exp`` is
+required. A token's ``scope`` claim lists what it may read or do; a ``customer_id`` claim
+confines it to one customer (a mobile order-status app). With auth disabled (the demo),
+a request without a token is a staff viewer with every scope; a request that brings a
+token is still judged by it, so the demo's customer tokens show the customer view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+
+from gateway.settings import Settings
+
+ALL_SCOPES = frozenset({"crm:read", "erp:read", "scm:read", "orders:write"})
+
+
+class AuthenticationError(Exception):
+    """No usable credentials: answered with HTTP 401, never with data."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    subject: str
+    scopes: frozenset[str]
+    customer_id: str | None = None
+
+    @property
+    def is_customer(self) -> bool:
+        return self.customer_id is not None
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+ANONYMOUS_STAFF = Viewer(subject="anonymous (auth disabled)", scopes=ALL_SCOPES)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVerifier:
+    key: str
+    algorithm: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier | None:
+        if settings.jwt_public_key is not None:
+            return cls(settings.jwt_public_key.get_secret_value(), "RS256")
+        if settings.jwt_secret is not None:
+            return cls(settings.jwt_secret.get_secret_value(), "HS256")
+        return None
+
+    def verify(self, token: str) -> Viewer:
+        try:
+            claims = jwt.decode(
+                token,
+                self.key,
+                algorithms=[self.algorithm],
+                options={"require": ["exp", "sub"]},
+                leeway=5,
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise AuthenticationError("the token has expired") from error
+        except jwt.InvalidTokenError as error:
+            # PyJWT's messages name the failed check, never the key or the token.
+            raise AuthenticationError(f"the token is not valid: {error}") from error
+        scope = claims.get("scope", "")
+        customer_id = claims.get("customer_id")
+        if not isinstance(scope, str) or not (customer_id is None or isinstance(customer_id, str)):
+            raise AuthenticationError("the token's scope or customer_id claim is malformed")
+        return Viewer(
+            subject=str(claims["sub"]),
+            scopes=frozenset(scope.split()),
+            customer_id=customer_id or None,
+        )
+
+
+class Authenticator:
+    def __init__(self, settings: Settings) -> None:
+        self.verifier = TokenVerifier.from_settings(settings)
+        self.auth_disabled = settings.auth_disabled
+
+    def viewer_for(self, authorization: str | None) -> Viewer:
+        if not authorization:
+            if self.auth_disabled:
+                return ANONYMOUS_STAFF
+            raise AuthenticationError("a bearer token is required")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("the Authorization header must be `Bearer <token>`")
+        if self.verifier is None:
+            raise AuthenticationError("this gateway has no key to verify tokens with")
+        return self.verifier.verify(token.strip())
+
+
+def issue_token(
+    secret: str,
+    subject: str,
+    scopes: str,
+    *,
+    customer_id: str | None = None,
+    lifetime_s: int = 86400,
+    now: float | None = None,
+) -> str:
+    """An HS256 token, for the demo's ready-made tokens and for tests."""
+    import time
+
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, object] = {
+        "sub": subject,
+        "scope": scopes,
+        "iat": issued,
+        "exp": issued + lifetime_s,
+    }
+    if customer_id is not None:
+        claims["customer_id"] = customer_id
+    return jwt.encode(claims, secret, algorithm="HS256")

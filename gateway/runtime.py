@@ -1,0 +1,94 @@
+"""What one gateway process holds open: the HTTP pool, the clients, the cache.
+
+Opened by the app's lifespan and closed there. Nothing here knows about a request;
+``loaders_for`` builds the per-request loaders on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from cache.apq import PersistedQueries
+from cache.entity_cache import EntityCache
+from cache.fetcher_cache import caching_wrapper
+from cache.invalidation import Invalidator
+from cache.policy import RequestCachePolicy, kinds_with_ttls
+from cache.stale_log import StaleLog
+from cache.store import CacheStore
+from cache.wiring import open_store
+from gateway.settings import Settings
+from resolvers.clients import UpstreamClients, build_clients
+from resolvers.fetchers import Fetchers, build_fetchers
+from resolvers.loaders import Loaders, loaders_from
+
+SCHEMA_VERSION = 1
+
+
+def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
+    """The one pooled HTTP client every upstream call of this process goes through."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.upstream_read_timeout_s, connect=settings.upstream_connect_timeout_s
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=settings.upstream_max_keepalive,
+        ),
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    http: httpx.AsyncClient
+    clients: UpstreamClients
+    fetchers: Fetchers
+    store: CacheStore
+    entity_cache: EntityCache
+    invalidator: Invalidator
+    persisted_queries: PersistedQueries
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        http = upstream_http_client(settings)
+        clients = build_clients(settings, http)
+        store = open_store(settings.redis_url, socket_timeout_s=settings.redis_timeout_s)
+        kinds = kinds_with_ttls(settings.cache_ttls)
+
+        async def customer_ids_of_orders(order_ids: Sequence[str]) -> Mapping[str, str]:
+            # Asked of the CRM, not the cache: a new order was never cached.
+            orders = await clients.crm.orders_by_ids(list(order_ids))
+            return {order_id: order.customer_id for order_id, order in orders.items()}
+
+        return cls(
+            settings=settings,
+            http=http,
+            clients=clients,
+            fetchers=build_fetchers(clients),
+            store=store,
+            entity_cache=EntityCache(
+                store, prefix=settings.cache_prefix, schema_version=SCHEMA_VERSION, kinds=kinds
+            ),
+            invalidator=Invalidator(
+                store,
+                prefix=settings.cache_prefix,
+                schema_version=SCHEMA_VERSION,
+                kinds=kinds,
+                customer_ids_of_orders=customer_ids_of_orders,
+            ),
+            persisted_queries=PersistedQueries(store, prefix=settings.cache_prefix),
+        )
+
+    def loaders_for(self, policy: RequestCachePolicy, stale_log: StaleLog) -> Loaders:
+        if self.settings.naive_loaders:
+            return loaders_from(self.fetchers, naive=True)
+        wrap = caching_wrapper(self.entity_cache, policy=policy, stale_log=stale_log)
+        return loaders_from(self.fetchers.wrapped(wrap))
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.store.close()

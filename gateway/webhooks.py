@@ -1,0 +1,85 @@
+"""``POST /webhooks/{crm|erp|scm}``: the systems say what changed; the cache forgets it.
+
+The signature is checked over the raw body, in constant time, before anything is parsed.
+The event's ``data`` is never trusted as the new state: the named keys are dropped and
+the next question re-reads them from their system. A repeated ``event_id`` is
+acknowledged and ignored. The answer is 202 as soon as the entries are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from cache.invalidation import seen_event
+from gateway.runtime import Runtime
+
+logger = logging.getLogger("supplygraph.webhooks")
+
+SYSTEMS = ("crm", "erp", "scm")
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def parse_event(body: bytes) -> tuple[str, str, list[str]] | None:
+    try:
+        event: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    event_id, name, keys = event.get("event_id"), event.get("event"), event.get("keys")
+    if not (isinstance(event_id, str) and event_id and isinstance(name, str)):
+        return None
+    if not (isinstance(keys, list) and all(isinstance(key, str) for key in keys)):
+        return None
+    return event_id, name, keys
+
+
+async def receive_webhook(request: Request) -> JSONResponse:
+    system = request.path_params["system"]
+    if system not in SYSTEMS:
+        return problem(404, "NOT_FOUND", f"no webhook for system {system!r}")
+    runtime: Runtime = request.app.state.runtime
+    secret = getattr(runtime.settings, f"webhook_secret_{system}").get_secret_value()
+    body = await request.body()
+    if not signature_matches(secret, body, request.headers.get("x-signature")):
+        logger.warning("webhook from %s refused: missing or wrong signature", system)
+        return problem(401, "BAD_SIGNATURE", "missing or wrong X-Signature")
+    parsed = parse_event(body)
+    if parsed is None:
+        return problem(400, "BAD_EVENT", "the body is not a webhook event of the contract")
+    event_id, event, keys = parsed
+    if await seen_event(runtime.store, runtime.settings.cache_prefix, system, event_id):
+        return JSONResponse({"status": "duplicate", "event_id": event_id}, status_code=202)
+    invalidation = await runtime.invalidator.invalidate(system, event, keys)
+    logger.info(
+        "webhook %s %s %s: dropped %d cache entries",
+        system,
+        event,
+        event_id,
+        len(invalidation.dropped),
+    )
+    return JSONResponse(
+        {
+            "status": "accepted" if invalidation.known_event else "ignored",
+            "event_id": event_id,
+            "dropped": len(invalidation.dropped),
+        },
+        status_code=202,
+    )
