@@ -95,6 +95,10 @@ class Invalidator:
                 for entity in DIRECT_EVENTS[system, event]
                 for cache_key in self._keys_of(entity, keys)
             ]
+            if (system, event) == ("crm", "customer.updated") and "customer_page" in self._kinds:
+                # Which pages hold a customer is not known by key: every page goes.
+                pattern = self._layout.entity_pattern("crm", "customer_page")
+                await self._store.delete_matching(pattern)
             return await self._drop(Invalidation(True, dropped))
         if (system, event) in ORDER_EVENTS:
             return await self._drop(await self._order_invalidation(keys))

@@ -49,6 +49,8 @@ DEFAULT_KINDS: Mapping[str, EntityKind] = {
     kind.entity: kind
     for kind in (
         entity_kind("crm", "customer", 300),
+        # A page shifts when any customer is added; a customer.updated drops them all.
+        entity_kind("crm", "customer_page", 60),
         entity_kind("crm", "order", 30),
         entity_kind("crm", "orders_of_customer", 30),
         entity_kind("erp", "product", 300),

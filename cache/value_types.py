@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from resolvers.records import (
+    CustomerPage,
     CustomerRecord,
     InvoiceRecord,
     OrderRecord,
@@ -23,6 +24,7 @@ from resolvers.records import (
 
 VALUE_TYPES: Mapping[str, object] = {
     "customer": CustomerRecord | None,
+    "customer_page": CustomerPage | None,
     "order": OrderRecord | None,
     "orders_of_customer": list[OrderRecord],
     "product": ProductRecord | None,

@@ -106,6 +106,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             status = 200 if error.code == "PERSISTED_QUERY_NOT_FOUND" else 400
             return error_response(status, error.message, error.code)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that carries only a persisted query's hash is an operation, not a browser.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
     def live_runtime(self) -> Runtime:
         if self.runtime is None:
             raise RuntimeError("the gateway's lifespan has not started (or has ended)")

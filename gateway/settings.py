@@ -32,7 +32,16 @@ class Settings(BaseModel):
 
     # Upstream HTTP behaviour.
     upstream_connect_timeout_s: float = 2.0
-    upstream_read_timeout_s: float = 10.0
+    upstream_read_timeout_s: float = 5.0
+    # One logical read, retries and Retry-After waits included, ends by this deadline.
+    upstream_deadline_s: float = 8.0
+    upstream_max_read_retries: int = 2
+    upstream_backoff_base_s: float = 0.1
+    upstream_backoff_max_s: float = 2.0
+    upstream_breaker_failure_threshold: int = 5
+    upstream_breaker_cooldown_s: float = 5.0
+    # Per-system overrides, e.g. GATEWAY_UPSTREAM_RESILIENCE='{"erp": {"deadline_s": 12}}'
+    upstream_resilience: dict[str, dict[str, float]] = {}
     upstream_max_connections: int = 100
     upstream_max_keepalive: int = 50
 
@@ -40,7 +49,7 @@ class Settings(BaseModel):
     redis_url: str | None = None
     cache_prefix: str = "sg"
     # Redis slower than this is treated as down: the gateway answers from the upstreams.
-    redis_timeout_s: float = 0.05
+    redis_timeout_s: float = 0.1
     # Per entity kind ("order", "stock_of_sku", ...) TTL overrides in seconds.
     cache_ttls: dict[str, float] = {}
 

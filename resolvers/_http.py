@@ -14,14 +14,20 @@ The three clients send through ``UpstreamEndpoint.request`` and read bodies with
 
 A client that gives some statuses a meaning of its own (the CRM's 404, 409 and 422)
 names them in ``handled_statuses`` and gets those responses back unmapped.
+
+Around each request sit the system's ``ResilienceConfig`` (``resolvers.resilience``):
+a deadline for the whole logical call, retries for idempotent requests only, and the
+endpoint's circuit breaker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
+import random
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -36,8 +42,12 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from resolvers._breaker import Admission, CircuitBreaker, CircuitOpen
+from resolvers._deadline import Deadline
 from resolvers._decode import ContractViolation
+from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
+from resolvers.resilience import ResilienceConfig
 
 _REDACTED = "[redacted]"
 # Upstream texts end up in GraphQL error messages; a page of HTML should not.
@@ -49,7 +59,8 @@ class UpstreamEndpoint:
     """Where one upstream system lives, how to authenticate, and what to count.
 
     ``credential`` is kept only to scrub it from any text that could reach an error
-    message, including text the upstream itself sent back.
+    message, including text the upstream itself sent back. The endpoint owns the
+    system's circuit breaker, so there is one per client, built once per process.
     """
 
     http: httpx.AsyncClient
@@ -58,6 +69,19 @@ class UpstreamEndpoint:
     auth_headers: Mapping[str, str]
     credential: str
     call_log: UpstreamCallLog | None = None
+    resilience: ResilienceConfig = field(default_factory=ResilienceConfig)
+    breaker: CircuitBreaker = field(init=False, repr=False, compare=False)
+    _jitter: random.Random = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        config = self.resilience
+        breaker = CircuitBreaker(
+            failure_threshold=config.breaker_failure_threshold,
+            cooldown_s=config.breaker_cooldown_s,
+            clock=config.clock,
+        )
+        object.__setattr__(self, "breaker", breaker)
+        object.__setattr__(self, "_jitter", random.Random(config.random_seed))
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
@@ -68,27 +92,129 @@ class UpstreamEndpoint:
         method: str,
         path: str,
         *,
+        idempotent: bool,
         params: Mapping[str, str | int] | None = None,
         json: object = None,
         handled_statuses: Collection[int] = (),
     ) -> httpx.Response:
-        """Send one request; return a 2xx (or a handled status) response, else raise.
+        """Send one logical request; return a 2xx (or a handled status) response, else raise.
 
-        This is the one place where retries, backoff and a circuit breaker belong: every
-        upstream request of every client passes here, and the errors raised below tell
-        what is worth retrying (timeouts, unavailability, rate limits) and what is not.
-        A retry must keep non-idempotent calls (creating an order) out.
+        ``idempotent`` is required so that every call site says whether sending twice is
+        harmless. Only then is a retryable failure tried again, within the deadline: a
+        write is sent once, even after a connect error, because "not connected" and
+        "sent, but the answer was lost" are too easy to confuse.
         """
+        config = self.resilience
+        deadline = Deadline(config.deadline_s, config.clock)
+        max_retries = config.max_read_retries if idempotent else 0
+        retry_number = 0
+        while True:
+            try:
+                return await self._guarded_attempt(
+                    operation, method, path, deadline, params, json, handled_statuses
+                )
+            except UpstreamError as error:
+                wait = self._wait_before_retry(error, retry_number, max_retries, deadline)
+                if wait is None:
+                    raise
+            await config.sleep(wait)
+            retry_number += 1
+
+    def _wait_before_retry(
+        self, error: UpstreamError, retry_number: int, max_retries: int, deadline: Deadline
+    ) -> float | None:
+        """Seconds to wait before retrying after ``error``, or None to give up now."""
+        if retry_number >= max_retries or not is_retryable(error):
+            return None
+        if self.breaker.state == "open":
+            # This failure opened it: the retry would be refused, so do not wait for that.
+            return None
+        config = self.resilience
+        wait = wait_before_retry(
+            error,
+            retry_number,
+            base_s=config.backoff_base_s,
+            max_s=config.backoff_max_s,
+            random=self._jitter.random,
+        )
+        # A wait past the deadline is not worth starting: for a 429 whose Retry-After
+        # does not fit, the caller gets UpstreamRateLimited at once, without sleeping.
+        return wait if deadline.allows_wait(wait) else None
+
+    async def _guarded_attempt(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: Deadline,
+        params: Mapping[str, str | int] | None,
+        json: object,
+        handled_statuses: Collection[int],
+    ) -> httpx.Response:
+        """One attempt, if the breaker admits it, with its outcome reported to the breaker."""
+        admission = self.breaker.admit()
+        if admission is None:
+            raise CircuitOpen(
+                self.system,
+                self.describe(
+                    operation,
+                    "circuit open after repeated failures, failing fast for another "
+                    f"{self.breaker.seconds_until_probe():.1f} s",
+                ),
+            )
+        try:
+            response = await self._attempt(
+                operation, method, path, deadline, params, json, handled_statuses
+            )
+        except UpstreamError as error:
+            self._report(admission, error)
+            raise
+        except BaseException:
+            self.breaker.abandon(admission)
+            raise
+        self.breaker.record_success(admission)
+        return response
+
+    def _report(self, admission: Admission, error: UpstreamError) -> None:
+        if is_availability_failure(error):
+            self.breaker.record_failure(admission)
+        else:
+            # A refusal or a 429 is still an answer: the system is up.
+            self.breaker.record_success(admission)
+
+    async def _attempt(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: Deadline,
+        params: Mapping[str, str | int] | None,
+        json: object,
+        handled_statuses: Collection[int],
+    ) -> httpx.Response:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise self._deadline_exceeded(operation, deadline)
         if self.call_log is not None:
             self.call_log.record(self.system, operation)
         try:
-            response = await self.http.request(
-                method, self.url(path), params=params, json=json, headers=self.auth_headers
-            )
+            # httpx's timeouts bound each phase; only the outer one bounds their sum
+            # (a server trickling bytes never trips a read timeout).
+            async with asyncio.timeout(remaining):
+                response = await self.http.request(
+                    method,
+                    self.url(path),
+                    params=params,
+                    json=json,
+                    headers=self.auth_headers,
+                    timeout=self._timeout_within(remaining),
+                )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 self.system, self.describe(operation, f"timed out ({type(exc).__name__})")
             ) from exc
+        except TimeoutError as exc:
+            raise self._deadline_exceeded(operation, deadline) from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise UpstreamUnavailable(
                 self.system, self.describe(operation, f"unreachable ({type(exc).__name__})")
@@ -96,6 +222,19 @@ class UpstreamEndpoint:
         if response.is_success or response.status_code in handled_statuses:
             return response
         raise self.error_for_status(operation, response)
+
+    def _timeout_within(self, remaining: float) -> httpx.Timeout:
+        config = self.resilience
+        connect = min(config.connect_timeout_s, remaining)
+        read = min(config.read_timeout_s, remaining)
+        # Waiting for a pooled connection and writing the body are bounded like a read.
+        return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
+
+    def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
+        return UpstreamTimeout(
+            self.system,
+            self.describe(operation, f"no answer within the {deadline.budget_s:g} s deadline"),
+        )
 
     def error_for_status(self, operation: str, response: httpx.Response) -> UpstreamError:
         status = response.status_code

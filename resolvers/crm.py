@@ -18,6 +18,7 @@ from resolvers._http import UpstreamEndpoint
 from resolvers._limits import CRM_CUSTOMER_IDS_PER_CALL, CRM_IDS_PER_CALL, CRM_PAGE_SIZE_MAX
 from resolvers.call_log import UpstreamCallLog
 from resolvers.records import CustomerPage, CustomerRecord, OrderRecord
+from resolvers.resilience import BreakerState, ResilienceConfig
 
 _CUSTOMERS = "/crm/v1/customers"
 _ORDERS = "/crm/v1/orders"
@@ -33,6 +34,7 @@ class CrmClient:
         token: str,
         *,
         call_log: UpstreamCallLog | None = None,
+        resilience: ResilienceConfig | None = None,
     ) -> None:
         self._endpoint = UpstreamEndpoint(
             http=http,
@@ -41,7 +43,13 @@ class CrmClient:
             auth_headers={"Authorization": f"Bearer {token}"},
             credential=token,
             call_log=call_log,
+            resilience=resilience or ResilienceConfig(),
         )
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """``closed``, ``open`` or ``half_open``: the CRM's circuit breaker right now."""
+        return self._endpoint.breaker.state
 
     async def customers_by_ids(self, ids: Sequence[str]) -> dict[str, CustomerRecord]:
         """The customers found among ``ids``; unknown ids are simply absent."""
@@ -107,6 +115,8 @@ class CrmClient:
             operation,
             "POST",
             _ORDERS,
+            # Placing an order twice places two orders: never retried.
+            idempotent=False,
             json=payload,
             handled_statuses=(httpx.codes.UNPROCESSABLE_ENTITY,),
         )
@@ -122,6 +132,8 @@ class CrmClient:
             operation,
             "POST",
             f"{_ORDERS}/{quote(order_id, safe='')}/cancel",
+            # A cancel is a state change the CRM may answer 409 to the second time.
+            idempotent=False,
             handled_statuses=(httpx.codes.NOT_FOUND, httpx.codes.CONFLICT),
         )
         if response.status_code == httpx.codes.NOT_FOUND:
@@ -158,7 +170,9 @@ class CrmClient:
     async def _get_json(
         self, operation: str, path: str, params: dict[str, str | int]
     ) -> JsonObject:
-        response = await self._endpoint.request(operation, "GET", path, params=params)
+        response = await self._endpoint.request(
+            operation, "GET", path, idempotent=True, params=params
+        )
         body = self._endpoint.json_body(operation, response)
         with self._endpoint.decoding(operation):
             return JsonObject(body, "response")

@@ -29,6 +29,7 @@ from resolvers._http import UpstreamEndpoint
 from resolvers._limits import ERP_RECORDS_PER_CALL, ERP_VALUES_PER_IN
 from resolvers.call_log import UpstreamCallLog
 from resolvers.records import InvoiceRecord, PartnerRecord, ProductionRecord, ProductRecord
+from resolvers.resilience import BreakerState, ResilienceConfig
 
 _JSONRPC = "/jsonrpc"
 # Paging needs a stable order, or a record could move between pages while we read.
@@ -47,6 +48,7 @@ class ErpClient:
         api_key: str,
         *,
         call_log: UpstreamCallLog | None = None,
+        resilience: ResilienceConfig | None = None,
     ) -> None:
         self._endpoint = UpstreamEndpoint(
             http=http,
@@ -55,8 +57,14 @@ class ErpClient:
             auth_headers={"X-Api-Key": api_key},
             credential=api_key,
             call_log=call_log,
+            resilience=resilience or ResilienceConfig(),
         )
         self._request_ids = itertools.count(1)
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """``closed``, ``open`` or ``half_open``: the ERP's circuit breaker right now."""
+        return self._endpoint.breaker.state
 
     async def search_read(
         self,
@@ -90,6 +98,8 @@ class ErpClient:
             operation,
             "POST",
             _JSONRPC,
+            # A POST, but search_read only reads: safe to send again.
+            idempotent=True,
             json={"jsonrpc": "2.0", "id": request_id, "method": "call", "params": params},
         )
         body = self._endpoint.json_body(operation, response)

@@ -36,6 +36,7 @@ from resolvers._batching import gather_or_cancel
 from resolvers.clients import UpstreamClients
 from resolvers.crm import CrmClient
 from resolvers.records import (
+    CustomerPage,
     CustomerRecord,
     InvoiceRecord,
     OrderRecord,
@@ -56,6 +57,8 @@ Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
 
 # (customer id, order status or None for every status)
 CustomerOrdersKey: TypeAlias = tuple[str, str | None]
+# (page size, the CRM's cursor or None for the first page, segment or None for all)
+CustomerPageKey: TypeAlias = tuple[int, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class Fetchers:
     """One fetcher per loader, under the same names as the fields of ``Loaders``."""
 
     customer: Fetcher[str, CustomerRecord | None]
+    customer_page: Fetcher[CustomerPageKey, CustomerPage | None]
     order: Fetcher[str, OrderRecord | None]
     orders_of_customer: Fetcher[CustomerOrdersKey, list[OrderRecord]]
     product: Fetcher[str, ProductRecord | None]
@@ -103,6 +107,7 @@ class Fetchers:
         """Every fetcher passed through ``wrap``; the loaders built from them follow."""
         return Fetchers(
             customer=wrap(self.customer),
+            customer_page=wrap(self.customer_page),
             order=wrap(self.order),
             orders_of_customer=wrap(self.orders_of_customer),
             product=wrap(self.product),
@@ -121,6 +126,9 @@ def build_fetchers(clients: UpstreamClients) -> Fetchers:
     crm, erp, scm = clients.crm, clients.erp, clients.scm
     return Fetchers(
         customer=Fetcher("crm.customer", crm.customers_by_ids, _none),
+        customer_page=Fetcher(
+            "crm.customer_page", _customer_pages(crm), _none, key_text=_customer_page_key_text
+        ),
         order=Fetcher("crm.order", crm.orders_by_ids, _none),
         orders_of_customer=Fetcher(
             "crm.orders_of_customer",
@@ -151,6 +159,22 @@ def _none() -> None:
 def _customer_orders_key_text(key: CustomerOrdersKey) -> str:
     customer_id, status = key
     return f"{customer_id}|{status or '*'}"
+
+
+def _customer_page_key_text(key: CustomerPageKey) -> str:
+    limit, cursor, segment = key
+    return f"{limit}|{segment or '*'}|{cursor or ''}"
+
+
+def _customer_pages(crm: CrmClient) -> Fetch[CustomerPageKey, CustomerPage | None]:
+    async def fetch(keys: list[CustomerPageKey]) -> dict[CustomerPageKey, CustomerPage | None]:
+        # Pages are read one call each (the CRM has no batch of pages), side by side.
+        pages = await gather_or_cancel(
+            [crm.customers_page(limit, cursor, segment) for limit, cursor, segment in keys]
+        )
+        return dict(zip(keys, pages, strict=True))
+
+    return fetch
 
 
 def _orders_of_customers(

@@ -15,8 +15,16 @@ from typing import TypeVar
 from aiodataloader import DataLoader
 
 from resolvers.clients import UpstreamClients
-from resolvers.fetchers import CustomerOrdersKey, Fetcher, Fetchers, FetcherWrapper, build_fetchers
+from resolvers.fetchers import (
+    CustomerOrdersKey,
+    CustomerPageKey,
+    Fetcher,
+    Fetchers,
+    FetcherWrapper,
+    build_fetchers,
+)
 from resolvers.records import (
+    CustomerPage,
     CustomerRecord,
     InvoiceRecord,
     OrderRecord,
@@ -36,6 +44,7 @@ ValueT = TypeVar("ValueT")
 @dataclass
 class Loaders:
     customer: DataLoader[str, CustomerRecord | None]
+    customer_page: DataLoader[CustomerPageKey, CustomerPage | None]
     order: DataLoader[str, OrderRecord | None]
     orders_of_customer: DataLoader[CustomerOrdersKey, list[OrderRecord]]
     product: DataLoader[str, ProductRecord | None]  # by default_code
@@ -64,6 +73,7 @@ def create_loaders(
 def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
     return Loaders(
         customer=loader_for(fetchers.customer, naive=naive),
+        customer_page=loader_for(fetchers.customer_page, naive=naive),
         order=loader_for(fetchers.order, naive=naive),
         orders_of_customer=loader_for(fetchers.orders_of_customer, naive=naive),
         product=loader_for(fetchers.product, naive=naive),
@@ -94,6 +104,4 @@ def loader_for(fetcher: Fetcher[KeyT, ValueT], *, naive: bool = False) -> DataLo
 
     # Passing the running loop explicitly: aiodataloader would otherwise call the
     # deprecated get_event_loop(), and outside a loop this fails loudly instead.
-    return DataLoader(
-        load_batch, batch=not naive, cache=not naive, loop=asyncio.get_running_loop()
-    )
+    return DataLoader(load_batch, batch=not naive, cache=not naive, loop=asyncio.get_running_loop())

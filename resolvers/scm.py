@@ -32,6 +32,7 @@ from resolvers.records import (
     StockLevelRecord,
     SupplierRecord,
 )
+from resolvers.resilience import BreakerState, ResilienceConfig
 
 _GRAPHQL = "/graphql"
 
@@ -48,6 +49,7 @@ class ScmClient:
         token: str,
         *,
         call_log: UpstreamCallLog | None = None,
+        resilience: ResilienceConfig | None = None,
     ) -> None:
         self._endpoint = UpstreamEndpoint(
             http=http,
@@ -56,7 +58,13 @@ class ScmClient:
             auth_headers={"Authorization": f"Bearer {token}"},
             credential=token,
             call_log=call_log,
+            resilience=resilience or ResilienceConfig(),
         )
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """``closed``, ``open`` or ``half_open``: the SCM's circuit breaker right now."""
+        return self._endpoint.breaker.state
 
     async def stock_levels(self, skus: Sequence[str]) -> dict[str, list[StockLevelRecord]]:
         """One entry per warehouse holding each sku."""
@@ -142,6 +150,8 @@ class ScmClient:
             root_field,
             "POST",
             _GRAPHQL,
+            # Every document sent is a query, never a mutation: safe to send again.
+            idempotent=True,
             json={"query": document, "variables": dict(variables)},
         )
         body = self._endpoint.json_body(root_field, response)

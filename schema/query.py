@@ -6,7 +6,7 @@ from typing import cast
 
 import strawberry
 
-from gateway.errors import ForbiddenError, InputValidationError
+from gateway.errors import ForbiddenError, InputValidationError, UpstreamBadResponse
 from resolvers.records import OrderRecord
 from schema.access import ensure_own_customer
 from schema.context import Info
@@ -33,12 +33,16 @@ async def customer_page(
         return CustomerConnection(
             edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after)
         )
-    page = await info.context.clients.crm.customers_page(
-        limit=min(start.skip + first, MAX_PAGE_SIZE),
-        cursor=start.crm_cursor,
-        segment=segment.value if segment is not None else None,
-    )
     loaders = info.context.loaders
+    page = await loaders.customer_page.load(
+        (
+            min(start.skip + first, MAX_PAGE_SIZE),
+            start.crm_cursor,
+            segment.value if segment is not None else None,
+        )
+    )
+    if page is None:
+        raise UpstreamBadResponse("crm", "the CRM answered a page request with nothing")
     edges = []
     for index, record in enumerate(page.records[start.skip : start.skip + first], start.skip):
         loaders.customer.prime(record.id, record)

@@ -29,6 +29,8 @@ def gateway_settings(simulators: Any, **overrides: Any) -> Settings:
         "scm_url": simulators.scm_url,
         "auth_disabled": True,
         "redis_url": REDIS_URL,
+        # Simulators, gateway and test share one process here: allow for GIL waits.
+        "redis_timeout_s": 1.0,
         "cache_prefix": f"sgtest-{uuid.uuid4().hex[:8]}",
     }
     return Settings(**{**values, **overrides})

@@ -58,6 +58,6 @@ async def test_a_no_cache_request_goes_upstream(entity_cache):
 
 def test_a_fetcher_without_a_cached_kind_is_left_as_it_is(entity_cache):
     uncached = FakeFetch[str, None]({})
-    fetcher: Fetcher[str, None] = Fetcher("crm.customer_page", uncached, lambda: None)
+    fetcher: Fetcher[str, None] = Fetcher("crm.weather_report", uncached, lambda: None)
 
     assert caching_wrapper(entity_cache)(fetcher) is fetcher

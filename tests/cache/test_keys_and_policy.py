@@ -7,6 +7,7 @@ from cache.policy import DEFAULT_KINDS, EntityKind, kinds_with_ttls
 
 ENTITIES = {
     "customer": ("crm", 300),
+    "customer_page": ("crm", 60),
     "order": ("crm", 30),
     "orders_of_customer": ("crm", 30),
     "product": ("erp", 300),

@@ -95,7 +95,12 @@ def test_a_customer_token_never_sees_another_customers_data(secured_gateway_url,
         token(STAFF_SCOPES, customer_id=other),
         {"c": order["customer_id"]},
     ).json()
-    assert body["data"] == {"order": None, "orderTracking": None, "customer": None, "orders": [None]}
+    assert body["data"] == {
+        "order": None,
+        "orderTracking": None,
+        "customer": None,
+        "orders": [None],
+    }
     assert set(codes_by_path(body).values()) == {"FORBIDDEN"}
     assert all("own customer" in e["message"] for e in body["errors"])
 

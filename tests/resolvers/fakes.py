@@ -42,3 +42,17 @@ def json_response(body: Any, status: int = 200, **kwargs: Any) -> httpx.Response
 def ids_param(request: httpx.Request, name: str) -> list[str]:
     value = request.url.params.get(name)
     return value.split(",") if value else []
+
+
+def in_turn(*answers: httpx.Response | Exception) -> Answer:
+    """Gives these answers in order (an exception is raised), the last one ever after."""
+    remaining = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        given = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        if isinstance(given, Exception):
+            raise given
+        # A fresh response each time: one that has been read cannot be sent again.
+        return httpx.Response(given.status_code, headers=given.headers, content=given.content)
+
+    return answer

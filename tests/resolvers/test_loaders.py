@@ -11,10 +11,12 @@ import pytest
 from gateway.errors import UpstreamUnavailable
 from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
-from resolvers.clients import UpstreamClients, build_clients
+from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
 from resolvers.fetchers import Fetcher, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
-from tests.resolvers.fakes import BASE_URL, FakeUpstream, json_response
+from resolvers.records import CustomerPage
+from resolvers.resilience import ResilienceConfig
+from tests.resolvers.fakes import BASE_URL, FakeUpstream, in_turn, json_response
 from tests.resolvers.samples import crm_customer, crm_order
 
 
@@ -32,11 +34,14 @@ def empty_answers(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def clients_over(http_over, call_log: UpstreamCallLog):
+def clients_over(http_over, call_log: UpstreamCallLog, resilience: ResilienceConfig):
     settings = Settings(crm_url=BASE_URL, erp_url=BASE_URL, scm_url=BASE_URL)
+    on_fake_time = dict.fromkeys(SYSTEMS, resilience)
 
     def make(upstream: FakeUpstream) -> UpstreamClients:
-        return build_clients(settings, http_over(upstream), call_log=call_log)
+        return build_clients(
+            settings, http_over(upstream), call_log=call_log, resilience=on_fake_time
+        )
 
     return make
 
@@ -66,6 +71,7 @@ async def test_a_loaded_key_is_not_fetched_again_in_the_same_request(clients_ove
 
 LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
     ("customer", "C-1", ("crm", "customers_by_ids"), None),
+    ("customer_page", (20, None, None), ("crm", "customers_page"), CustomerPage((), None)),
     ("order", "SO-1", ("crm", "orders_by_ids"), None),
     ("orders_of_customer", ("C-1", None), ("crm", "orders_by_customer_ids"), []),
     ("product", "P-1", ("erp", "search_read product.product"), None),
@@ -143,9 +149,13 @@ async def test_when_a_fetch_fails_every_key_of_its_batch_gets_the_error(clients_
     assert [type(outcome) for outcome in outcomes] == [UpstreamUnavailable, UpstreamUnavailable]
 
 
-async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(clients_over):
-    answers = iter([httpx.Response(503), json_response({"records": [crm_customer("C-1")]})])
-    loaders = create_loaders(clients_over(FakeUpstream(lambda request: next(answers))))
+async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(
+    clients_over, resilience
+):
+    # The first load fails for good: its first attempt and every retry get a 503.
+    failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
+    answers = in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
+    loaders = create_loaders(clients_over(FakeUpstream(answers)))
 
     with pytest.raises(UpstreamUnavailable):
         await loaders.customer.load("C-1")
@@ -177,7 +187,7 @@ async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(
     assert orders_of_any_status == "remembered C-1|*"
     assert shipped_orders == "remembered C-1|shipped"
     assert upstream.requests == []
-    assert len(wrapped_names) == len(set(wrapped_names)) == 12
+    assert len(wrapped_names) == len(set(wrapped_names)) == 13
     assert "crm.customer" in wrapped_names
 
 

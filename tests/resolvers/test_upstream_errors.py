@@ -158,8 +158,16 @@ async def test_an_answer_that_is_not_the_contract_is_a_bad_response(system, call
     assert_no_secret_in(error)
 
 
-async def test_a_failing_call_is_still_counted(system, call_upstream, call_log):
+async def test_every_attempt_of_a_failing_call_is_counted(
+    system, call_upstream, call_log, resilience
+):
     await failure_of(call_upstream, lambda request: httpx.Response(503))
+
+    assert call_log.count(system) == 1 + resilience.max_read_retries
+
+
+async def test_a_refused_call_is_counted_once(system, call_upstream, call_log):
+    await failure_of(call_upstream, lambda request: httpx.Response(400))
 
     assert call_log.count(system) == 1
 

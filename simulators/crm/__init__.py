@@ -1,0 +1,1 @@
+"""The CRM simulator: customers and sales orders over REST + JSON."""

@@ -1,0 +1,1 @@
+"""The SCM simulator: stock, shipments, suppliers and purchase orders over GraphQL."""
