@@ -128,12 +128,16 @@ def reset_counters(sim_urls: list[str]) -> None:
 
 
 async def run_load(
-    url: str, scenario: Scenario, requests: int, concurrency: int
+    url: str,
+    scenario: Scenario,
+    requests: int,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
 ) -> tuple[list[float], float, int]:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(requests))
-    async with httpx.AsyncClient(timeout=60.0) as client:
+    async with httpx.AsyncClient(timeout=60.0, headers=headers) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -155,44 +159,89 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+@dataclass
+class Row:
+    scenario: str
+    mode: str
+    clients: int
+    calls_per_request: float
+    p50_ms: float
+    p99_ms: float
+    requests_per_s: float
+    cpu_ms: float
+    floor_ms: float
+    errors: int
+
+    def markdown(self) -> str:
+        return (
+            f"| {self.scenario} | {self.mode} | {self.clients} | {self.calls_per_request:.1f} | "
+            f"{self.p50_ms:.1f} | {self.p99_ms:.1f} | {self.requests_per_s:.1f} | "
+            f"{self.cpu_ms:.1f} | {self.floor_ms:.0f} | {self.errors} |"
+        )
+
+
+def measure(
+    url: str,
+    pid: int,
+    sim_urls: list[str],
+    scenario: Scenario,
+    mode: str,
+    count: int,
+    concurrency: int,
+    latency_ms: float,
+    headers: dict[str, str] | None = None,
+) -> Row:
+    reset_counters(sim_urls)
+    cpu_before = cpu_seconds(pid)
+    latencies, elapsed, errors = asyncio.run(run_load(url, scenario, count, concurrency, headers))
+    cpu = cpu_seconds(pid) - cpu_before
+    return Row(
+        scenario=scenario.name,
+        mode=mode,
+        clients=concurrency,
+        calls_per_request=upstream_calls(sim_urls) / count,
+        p50_ms=percentile(latencies, 0.5) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
+        requests_per_s=count / elapsed,
+        cpu_ms=cpu / count * 1000,
+        floor_ms=scenario.levels * latency_ms,
+        errors=errors,
+    )
+
+
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--jitter-ms", type=float, default=5.0)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
 
     crm, erp, scm = free_port(), free_port(), free_port()
     sim_urls = [f"http://127.0.0.1:{port}" for port in (crm, erp, scm)]
     python = sys.executable
     sim_args = [
-        python,
-        "-m",
-        "gateway.cli",
-        "simulators",
-        "--crm-port",
-        str(crm),
-        "--erp-port",
-        str(erp),
-        "--scm-port",
-        str(scm),
-        "--latency-ms",
-        str(args.latency_ms),
-        "--jitter-ms",
-        str(args.jitter_ms),
-    ]
+        python, "-m", "gateway.cli", "simulators", "--crm-port", str(crm),
+        "--erp-port", str(erp), "--scm-port", str(scm),
+        "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
+    ]  # fmt: skip
     upstream_env = {
         "GATEWAY_CRM_URL": sim_urls[0],
         "GATEWAY_ERP_URL": sim_urls[1],
         "GATEWAY_SCM_URL": sim_urls[2],
         "GATEWAY_AUTH_DISABLED": "1",
         "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_REDIS_URL": args.redis_url,
+        "GATEWAY_CACHE_PREFIX": f"bench-{os.getpid()}",
     }
-    rows: list[str] = []
+    rows: list[Row] = []
     with process(sim_args, {}):
         for url in sim_urls:
             wait_until_up(f"{url}/_sim/stats")
-        for mode, extra_env in (("batched", {}), ("naive", {"GATEWAY_NAIVE_LOADERS": "1"})):
+        for mode, extra_env in (("naive", {"GATEWAY_NAIVE_LOADERS": "1"}), ("batched", {})):
             port = free_port()
             gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
             with process(gateway_args, {**upstream_env, **extra_env}) as gateway:
@@ -203,34 +252,34 @@ def main() -> None:
                         count = args.requests if concurrency > 1 else max(args.requests // 4, 20)
                         if scenario.name == "dashboard":
                             count = max(count // 4, 10)
-                        asyncio.run(run_load(url, scenario, 3, 1))  # warm the connection pools
-                        reset_counters(sim_urls)
-                        cpu_before = cpu_seconds(gateway.pid)
-                        latencies, elapsed, errors = asyncio.run(
-                            run_load(url, scenario, count, concurrency)
+                        asyncio.run(run_load(url, scenario, 3, 1, NO_CACHE))  # open the pools
+                        runs = (
+                            [("naive", NO_CACHE)]
+                            if mode == "naive"
+                            else [("cold", NO_CACHE), ("warm", None)]
                         )
-                        cpu = cpu_seconds(gateway.pid) - cpu_before
-                        calls = upstream_calls(sim_urls) / count
-                        rows.append(
-                            f"| {scenario.name} | {mode} | {concurrency} | {calls:.1f} | "
-                            f"{percentile(latencies, 0.5) * 1000:.1f} | "
-                            f"{percentile(latencies, 0.99) * 1000:.1f} | "
-                            f"{count / elapsed:.1f} | {cpu / count * 1000:.1f} | "
-                            f"{scenario.levels * args.latency_ms:.0f} | {errors} |"
-                        )
-                        print(rows[-1], flush=True)
+                        for label, headers in runs:
+                            if label == "warm":
+                                # The same requests once more, to fill the cache first.
+                                asyncio.run(run_load(url, scenario, count, concurrency))
+                            row = measure(
+                                url, gateway.pid, sim_urls, scenario, label, count,
+                                concurrency, args.latency_ms, headers,
+                            )  # fmt: skip
+                            rows.append(row)
+                            print(row.markdown(), flush=True)
     print()
     print(
-        f"upstream latency {args.latency_ms} ms ± {args.jitter_ms} ms; "
-        f"{os.cpu_count()} cores; floor = query levels x upstream latency"
+        f"upstream latency {args.latency_ms} ms ± {args.jitter_ms} ms; {os.cpu_count()} cores; "
+        "floor = query levels x upstream latency; CPU = gateway process CPU per request"
     )
     print(
         "| scenario | resolver | clients | upstream calls/req | p50 ms | p99 ms | req/s "
         "| gateway CPU ms/req | floor ms | errors |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        print(row)
+    for row in sorted(rows, key=lambda r: (r.scenario, r.clients, r.mode)):
+        print(row.markdown())
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 
+from gateway.auth import issue_token
 from gateway.settings import ENV_PREFIX, Settings
 
 logger = logging.getLogger("supplygraph")
@@ -79,8 +81,16 @@ def run_simulators(args: argparse.Namespace) -> None:
         asyncio.run(serve_forever(config, on_ready=announce))
 
 
-def start_demo_systems(settings: Settings, latency_ms: float) -> Settings:
-    """Start the simulators in this process and point the settings at them."""
+DEMO_JWT_SECRET = "supplygraph-demo-secret-not-for-production"
+
+
+def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) -> Settings:
+    """Start the simulators in this process and point the settings at them.
+
+    The simulators' live activity sends its signed webhooks to this gateway, so the demo
+    shows orders move. The demo lets requests in without a token, and signs demo tokens
+    with a demo secret so the customer view can be tried too.
+    """
     from simulators.runner import SimulatorConfig, start_in_thread
 
     sims = start_in_thread(
@@ -91,6 +101,12 @@ def start_demo_systems(settings: Settings, latency_ms: float) -> Settings:
             latency_ms=latency_ms,
             jitter_ms=latency_ms / 4,
             live_activity=True,
+            webhook_url=gateway_url,
+            webhook_secrets={
+                "crm": settings.webhook_secret_crm.get_secret_value(),
+                "erp": settings.webhook_secret_erp.get_secret_value(),
+                "scm": settings.webhook_secret_scm.get_secret_value(),
+            },
         )
     )
     logger.warning(
@@ -99,9 +115,27 @@ def start_demo_systems(settings: Settings, latency_ms: float) -> Settings:
         sims.erp_url,
         sims.scm_url,
     )
-    return settings.model_copy(
-        update={"crm_url": sims.crm_url, "erp_url": sims.erp_url, "scm_url": sims.scm_url}
+    update: dict[str, object] = {
+        "crm_url": sims.crm_url,
+        "erp_url": sims.erp_url,
+        "scm_url": sims.scm_url,
+    }
+    if settings.jwt_secret is None and settings.jwt_public_key is None:
+        update |= {"jwt_secret": SecretStr(DEMO_JWT_SECRET), "auth_disabled": True}
+    return settings.model_copy(update=update)
+
+
+def print_demo_tokens(settings: Settings) -> None:
+    if settings.jwt_secret is None:
+        return
+    secret = settings.jwt_secret.get_secret_value()
+    staff = issue_token(secret, "demo-staff", "crm:read erp:read scm:read orders:write")
+    customer = issue_token(
+        secret, "demo-app", "crm:read erp:read scm:read orders:write", customer_id="C-000001"
     )
+    print("Demo tokens for GraphiQL's Headers pane (valid 24 h):", flush=True)
+    print(f'  staff:    {{"Authorization": "Bearer {staff}"}}', flush=True)
+    print(f'  customer: {{"Authorization": "Bearer {customer}"}}  (C-000001 only)', flush=True)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -109,15 +143,26 @@ def serve(args: argparse.Namespace) -> None:
 
     settings = Settings.from_env()
     if settings.uses_demo_systems:
-        settings = start_demo_systems(settings, args.demo_latency_ms)
+        gateway_url = f"http://{args.host}:{args.port}"
+        settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
+        print_demo_tokens(settings)
+    elif not (settings.jwt_secret or settings.jwt_public_key or settings.auth_disabled):
+        raise SystemExit(
+            "refusing to start: set GATEWAY_JWT_SECRET or GATEWAY_JWT_PUBLIC_KEY to verify "
+            "bearer tokens, or GATEWAY_AUTH_DISABLED=1 to let requests in without one"
+        )
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
         app = create_app(settings)
         uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level)
         return
     # Worker processes rebuild their settings from the environment they inherit.
-    for name in ("crm_url", "erp_url", "scm_url"):
-        os.environ[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
+    for name in ("crm_url", "erp_url", "scm_url", "jwt_secret", "auth_disabled"):
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            os.environ[ENV_PREFIX + name.upper()] = "1" if value is True else str(value)
     uvicorn.run(
         "gateway.app:create_app_from_env",
         factory=True,
@@ -132,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # One line per upstream request drowns the gateway's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(args)

@@ -179,4 +179,3 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             1,
         )
         return HTMLResponse(html)
-
