@@ -16,18 +16,46 @@ PRODUCTION_MODEL: Final = "mrp.production"
 INVOICE_MODEL: Final = "account.move"
 
 PRODUCT_FIELDS: Final = (
-    "id", "default_code", "name", "list_price", "standard_cost", "uom", "scm_sku", "active",
+    "id",
+    "default_code",
+    "name",
+    "list_price",
+    "standard_cost",
+    "uom",
+    "scm_sku",
+    "active",
 )
 PARTNER_FIELDS: Final = (
-    "id", "ref", "name", "credit_limit", "balance_due", "payment_terms",
+    "id",
+    "ref",
+    "name",
+    "credit_limit",
+    "balance_due",
+    "payment_terms",
 )
 PRODUCTION_FIELDS: Final = (
-    "id", "name", "sale_ref", "product_code", "product_qty", "state",
-    "date_planned_start", "date_planned_finished", "workcenter", "unit_cost",
+    "id",
+    "name",
+    "sale_ref",
+    "product_code",
+    "product_qty",
+    "state",
+    "date_planned_start",
+    "date_planned_finished",
+    "workcenter",
+    "unit_cost",
 )
 INVOICE_FIELDS: Final = (
-    "id", "name", "sale_ref", "partner_ref", "amount_total", "amount_residual",
-    "currency", "state", "payment_state", "invoice_date",
+    "id",
+    "name",
+    "sale_ref",
+    "partner_ref",
+    "amount_total",
+    "amount_residual",
+    "currency",
+    "state",
+    "payment_state",
+    "invoice_date",
 )
 
 

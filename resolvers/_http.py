@@ -54,6 +54,10 @@ _REDACTED = "[redacted]"
 _MAX_UPSTREAM_TEXT = 300
 
 
+class LocalCongestion(UpstreamTimeout):
+    """The gateway's own connection pool had no free slot in time; the system is not blamed."""
+
+
 @dataclass(frozen=True, slots=True)
 class UpstreamEndpoint:
     """Where one upstream system lives, how to authenticate, and what to count.
@@ -176,7 +180,9 @@ class UpstreamEndpoint:
         return response
 
     def _report(self, admission: Admission, error: UpstreamError) -> None:
-        if is_availability_failure(error):
+        if isinstance(error, LocalCongestion):
+            self.breaker.abandon(admission)
+        elif is_availability_failure(error):
             self.breaker.record_failure(admission)
         else:
             # A refusal or a 429 is still an answer: the system is up.
@@ -209,6 +215,11 @@ class UpstreamEndpoint:
                     headers=self.auth_headers,
                     timeout=self._timeout_within(remaining),
                 )
+        except httpx.PoolTimeout as exc:
+            # Our own pool is saturated: congestion here, not a failure of the system.
+            raise LocalCongestion(
+                self.system, self.describe(operation, "no free connection in the gateway's pool")
+            ) from exc
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 self.system, self.describe(operation, f"timed out ({type(exc).__name__})")
@@ -283,6 +294,7 @@ class UpstreamEndpoint:
         if len(text) > _MAX_UPSTREAM_TEXT:
             text = text[: _MAX_UPSTREAM_TEXT - 1] + "…"
         return text
+
 
 def upstream_error_text(response: httpx.Response) -> str | None:
     """The message an upstream put in an error body, REST (``error.message``) or GraphQL."""

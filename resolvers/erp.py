@@ -206,4 +206,3 @@ class ErpClient:
         kind = name.rsplit(".", 1)[-1] if name else "error"
         detail = f"{kind}: {message}" if message else kind
         return UpstreamRejected("erp", self._endpoint.describe(operation, detail))
-

@@ -78,9 +78,7 @@ class ScmClient:
         pages = await gather_per_chunk(wanted, SCM_SKUS_PER_CALL, levels_of)
         return group_by_key(wanted, chain.from_iterable(pages), lambda level: level.sku)
 
-    async def shipments_by_order_refs(
-        self, refs: Sequence[str]
-    ) -> dict[str, list[ShipmentRecord]]:
+    async def shipments_by_order_refs(self, refs: Sequence[str]) -> dict[str, list[ShipmentRecord]]:
         wanted = distinct_keys(refs)
 
         async def shipments_of(chunk: Sequence[str]) -> list[ShipmentRecord]:
@@ -176,5 +174,3 @@ def _summary(errors: list[object]) -> str:
     if len(errors) > 1:
         text = f"{text} (and {len(errors) - 1} more)"
     return text
-
-

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.types import ExecutionContext
 
 from schema.access import apply_policy
-from schema.error_codes import ErrorCodes
+from schema.error_codes import ErrorCodes, log_error
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
@@ -18,6 +20,16 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.subscription import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+class GatewaySchema(strawberry.Schema):
+    """Logs each error once, by kind: expected failures as one line, bugs with their stack."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log_error(error)
 
 
 def create_schema(
@@ -32,7 +44,7 @@ def create_schema(
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    schema = strawberry.Schema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -48,11 +48,6 @@ def with_code(error: GraphQLError) -> GraphQLError:
             code = "GRAPHQL_PARSE_FAILED"
         error.extensions = {**(error.extensions or {}), "code": code, **extra}
         return error
-    logger.error(
-        "unexpected error at %s",
-        ".".join(str(part) for part in error.path or []),
-        exc_info=original,
-    )
     return GraphQLError(
         INTERNAL_MESSAGE,
         nodes=error.nodes,
@@ -62,6 +57,18 @@ def with_code(error: GraphQLError) -> GraphQLError:
         original_error=None,
         extensions={"code": "INTERNAL_ERROR"},
     )
+
+
+def log_error(error: GraphQLError) -> None:
+    """Upstream failures and refusals are expected: one line. Anything else: the stack."""
+    original = error.original_error
+    where = ".".join(str(part) for part in error.path or []) or "document"
+    if original is None or isinstance(original, GraphQLError):
+        logger.debug("%s: %s", where, error.message)
+    elif isinstance(original, SupplyGraphError):
+        logger.warning("%s: %s (%s)", where, original.message, original.code)
+    else:
+        logger.error("unexpected error at %s", where, exc_info=original)
 
 
 class ErrorCodes(SchemaExtension):

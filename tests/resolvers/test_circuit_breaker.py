@@ -302,3 +302,24 @@ def test_a_failure_let_in_before_the_breaker_opened_does_not_extend_the_cooldown
     fake_time.advance(1.0)
 
     assert breaker.state == "half_open"
+
+
+async def test_a_saturated_connection_pool_does_not_open_the_breaker():
+    import httpx
+
+    from gateway.errors import UpstreamTimeout
+    from resolvers.crm import CrmClient
+    from resolvers.resilience import ResilienceConfig
+
+    def no_free_connection(request: httpx.Request) -> httpx.Response:
+        raise httpx.PoolTimeout("busy")
+
+    config = ResilienceConfig(max_read_retries=0, breaker_failure_threshold=2)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(no_free_connection)) as http:
+        client = CrmClient(http, "http://crm.test", "token", resilience=config)
+        for _ in range(5):
+            try:
+                await client.orders_by_ids(["SO-1"])
+            except UpstreamTimeout:
+                pass
+        assert client.breaker_state == "closed"

@@ -68,7 +68,8 @@ def assert_no_secret_in(error: Exception) -> None:
 async def test_a_timeout_is_an_upstream_timeout(system, call_upstream, transport_error):
     error = await failure_of(call_upstream, raising(transport_error))
 
-    assert type(error) is UpstreamTimeout
+    assert isinstance(error, UpstreamTimeout)
+    assert error.code == "UPSTREAM_TIMEOUT"
     assert error.system == system
     assert_no_secret_in(error)
 
