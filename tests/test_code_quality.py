@@ -1,0 +1,26 @@
+"""The code stays ruff-clean and mypy-clean (strict), as DEVELOPERS.md asks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["gateway", "schema", "resolvers", "cache", "simulators"]
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_finds_nothing_to_complain_about():
+    result = run("ruff", "check", *PACKAGES, "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_passes_on_every_package():
+    result = run("mypy", *PACKAGES)
+    assert result.returncode == 0, result.stdout + result.stderr
