@@ -118,15 +118,25 @@ class Invalidator:
         if unknown and self._customer_ids_of_orders is not None:
             customer_ids.update(await self._customer_ids_of_orders(unknown))
             unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
-        list_keys = self._keys_of(
+        list_keys = self._order_list_keys(customer_ids.values())
+        return Invalidation(True, order_keys + list_keys, self._keys_of("order", unknown))
+
+    async def drop_orders(self, customer_ids: Mapping[str, str]) -> Invalidation:
+        """After the gateway's own write (order id -> customer id, both known): drops
+        those orders and every cached order list of their customers."""
+        order_keys = self._keys_of("order", list(customer_ids))
+        list_keys = self._order_list_keys(customer_ids.values())
+        return await self._drop(Invalidation(True, order_keys + list_keys))
+
+    def _order_list_keys(self, customer_ids: Iterable[str]) -> list[str]:
+        return self._keys_of(
             "orders_of_customer",
             (
                 composite_key_text((customer_id, status))
-                for customer_id in dict.fromkeys(customer_ids.values())
+                for customer_id in dict.fromkeys(customer_ids)
                 for status in ORDER_STATUS_FILTERS
             ),
         )
-        return Invalidation(True, order_keys + list_keys, self._keys_of("order", unknown))
 
     async def _cached_customer_ids(
         self, order_keys: list[str], order_ids: list[str]

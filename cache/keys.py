@@ -10,9 +10,12 @@ The schema version is part of every record key: bump it whenever a record in
 read again (they expire on their own). Events and persisted queries do not depend on
 record layout, so they are not versioned.
 
-Redis Cluster: every record key is assembled by ``KeyLayout.entity_key`` alone, so
-adding a hash tag (``{<key>}``) is a change in that one method and in
-``entity_pattern``. Batches never need one slot: a cluster client splits MGET by slot.
+Redis Cluster: keys carry no hash tag, on purpose. A tag per entity kind would put
+every key of a kind in one slot, so one node would hold (and serve) all the orders; a
+tag per key changes nothing. Instead a batch read is split by slot, one MGET per slot,
+pipelined per node (``cache.redis_store``): a batch costs one round trip per node it
+touches, and entries spread evenly. A pattern delete scans every primary. Every record
+key is assembled by ``KeyLayout.entity_key`` alone, should a tag ever be wanted.
 """
 
 from __future__ import annotations

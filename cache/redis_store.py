@@ -5,21 +5,31 @@ answer as if it were empty, opens a breaker (see ``cache.breaker``) so that the 
 calls do not wait for Redis at all, and is logged once per outage, not once per call.
 Timeouts are short (tens of milliseconds) because a slow cache is worse than none,
 and redis-py's own retries are turned off: the breaker decides when to try again.
+
+The client may be one server, a Redis Cluster or a Sentinel-managed master
+(``cache.redis_clients``). On a Cluster, record keys carry no hash tag, so the entries
+of one kind spread over every node; a batch read is split by slot instead, one MGET per
+slot, pipelined per node (redis-py's ``mget_nonatomic``), so a batch costs one round
+trip per node that holds part of it. Deletes are split the same way, and a pattern
+delete scans every primary.
+
+``round_trip_hook(command, key_count)``, when given, wraps every round trip (tracing).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import MaxConnectionsError, RedisError
 
 from cache.breaker import Breaker
+from cache.redis_clients import close_redis_client, open_redis_client
 from cache.store import StoreItem, StoreStats
 
 logger = logging.getLogger(__name__)
@@ -29,18 +39,23 @@ ResultT = TypeVar("ResultT")
 # OSError covers TimeoutError and refused or reset sockets that slip past redis-py.
 BACKEND_ERRORS = (RedisError, OSError)
 
+RoundTripHook = Callable[[str, int], AbstractContextManager[object]]
+
 
 class RedisStore:
     def __init__(
         self,
-        client: Redis,
+        client: Redis | RedisCluster,
         *,
         breaker_open_s: float = 5.0,
         scan_batch: int = 500,
+        round_trip_hook: RoundTripHook | None = None,
     ) -> None:
         self._client = client
+        self._cluster = isinstance(client, RedisCluster)
         self._breaker = Breaker(breaker_open_s)
         self._scan_batch = scan_batch
+        self._round_trip_hook = round_trip_hook
         self.stats = StoreStats()
 
     @classmethod
@@ -52,20 +67,27 @@ class RedisStore:
         connect_timeout_s: float = 0.2,
         breaker_open_s: float = 5.0,
         max_connections: int = 100,
+        cluster: bool = False,
+        round_trip_hook: RoundTripHook | None = None,
     ) -> RedisStore:
-        """A store over a new client; ``url`` is ``redis://…`` or ``rediss://…``.
+        """A store over a new client for ``url`` (any form ``cache.redis_clients`` reads;
+        ``cluster`` makes a ``redis://`` URL a Cluster's startup node).
 
-        ``max_connections`` bounds the pool; a call finding every connection busy
-        skips the cache rather than wait for one.
+        ``max_connections`` bounds the pool (per node on a Cluster); a call finding every
+        connection busy skips the cache rather than wait for one.
         """
-        client = Redis.from_url(
+        client = open_redis_client(
             url,
-            socket_timeout=socket_timeout_s,
-            socket_connect_timeout=connect_timeout_s,
-            retry=Retry(NoBackoff(), 0),
+            cluster=cluster,
+            socket_timeout_s=socket_timeout_s,
+            connect_timeout_s=connect_timeout_s,
             max_connections=max_connections,
         )
-        return cls(client, breaker_open_s=breaker_open_s)
+        return cls(client, breaker_open_s=breaker_open_s, round_trip_hook=round_trip_hook)
+
+    @property
+    def cluster(self) -> bool:
+        return self._cluster
 
     @property
     def available(self) -> bool:
@@ -75,23 +97,37 @@ class RedisStore:
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
+        read = (
+            self._client.mget_nonatomic  # type: ignore[union-attr]
+            if self._cluster
+            else self._client.mget
+        )
         values: list[bytes | None] = await self._call(
-            "MGET", partial(self._client.mget, list(keys)), [None] * len(keys)
+            "MGET", partial(read, list(keys)), [None] * len(keys), len(keys)
         )
         self.stats.count_reads(values)
         return values
 
     async def set_many(self, items: Sequence[StoreItem]) -> None:
         if items:
-            await self._call("PIPELINE", partial(self._write_pipelined, items), None)
+            await self._call("PIPELINE", partial(self._write_pipelined, items), None, len(items))
 
     async def delete(self, keys: Sequence[str]) -> int:
         if not keys:
             return 0
-        deleted: int = await self._call("UNLINK", partial(self._client.unlink, *keys), 0)
+        deleted: int = await self._call("UNLINK", partial(self._client.unlink, *keys), 0, len(keys))
         return deleted
 
+    async def ping(self) -> bool:
+        """True when Redis answers now (asked even while the breaker is open)."""
+        try:
+            return bool(await self._client.ping())
+        except BACKEND_ERRORS:
+            return False
+
     async def delete_matching(self, pattern: str) -> int:
+        if self._cluster:
+            return await self._delete_matching_on_every_primary(pattern)
         # SCAN, not KEYS: it never blocks Redis for long, whatever the key count.
         deleted = 0
         cursor = 0
@@ -109,6 +145,21 @@ class RedisStore:
             if cursor == 0:
                 return deleted
 
+    async def _delete_matching_on_every_primary(self, pattern: str) -> int:
+        # A Cluster's keys are spread over its primaries: each is scanned to its end.
+        async def matching_keys() -> list[str]:
+            found = [
+                key.decode()
+                async for key in self._client.scan_iter(match=pattern, count=self._scan_batch)
+            ]
+            return found
+
+        keys: list[str] = await self._call("SCAN", matching_keys, [])
+        deleted = 0
+        for start in range(0, len(keys), self._scan_batch):
+            deleted += await self.delete(keys[start : start + self._scan_batch])
+        return deleted
+
     async def set_if_absent(self, key: str, value: bytes, ttl_ms: int) -> bool:
         # Without Redis, True: better to process a webhook twice than to drop it.
         was_set: bool | None = await self._call(
@@ -125,7 +176,7 @@ class RedisStore:
         await self._call("SET", partial(self._client.set, key, value, px=ttl_ms), None)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await close_redis_client(self._client)
 
     async def _write_pipelined(self, items: Sequence[StoreItem]) -> None:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -134,14 +185,20 @@ class RedisStore:
             await pipe.execute()
 
     async def _call(
-        self, command: str, operation: Callable[[], Awaitable[Any]], fallback: ResultT
+        self,
+        command: str,
+        operation: Callable[[], Awaitable[Any]],
+        fallback: ResultT,
+        key_count: int = 1,
     ) -> ResultT:
         if not self._breaker.allows_call():
             self.stats.skipped += 1
             return fallback
         self.stats.count_round_trip(command)
+        hook = self._round_trip_hook
         try:
-            result: ResultT = await operation()
+            with nullcontext() if hook is None else hook(command, key_count):
+                result: ResultT = await operation()
         except MaxConnectionsError:
             # Every pooled connection is busy: Redis is fine, this process is just
             # busier than its pool. Skip the cache for this call; no breaker, no log.

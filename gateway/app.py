@@ -12,9 +12,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
-from gateway.graphql_view import GatewayGraphQL
+from gateway.live_graphql import LiveGraphQL
+from gateway.observability.logging_setup import configure_logging_from
+from gateway.observability.setup import (
+    observability_middleware,
+    observability_routes,
+    observe_runtime,
+    observe_schema,
+)
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from gateway.sse import SubscriptionStream
+from gateway.tracking_page import tracking_routes
 from gateway.webhooks import receive_webhook
 from schema.build import create_schema
 from schema.limits import QueryLimits
@@ -42,12 +51,14 @@ def create_app(settings: Settings) -> Starlette:
         max_tokens=settings.max_query_tokens,
         introspection=settings.introspection,
     )
-    graphql = GatewayGraphQL(schema, settings=settings)
+    observe_schema(schema)
+    graphql = LiveGraphQL(schema, settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = graphql.runtime = runtime
+        observed = observe_runtime(app, runtime)
         logger.info(
             "supplygraph gateway up: crm=%s erp=%s scm=%s cache=%s",
             settings.crm_url,
@@ -59,20 +70,29 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             graphql.runtime = None
+            await observed.stop()
             await runtime.close()
 
     return Starlette(
         routes=[
             Route("/healthz", healthz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *observability_routes(),
+            # Every method: the view answers any but GET and POST with a JSON 405.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
+            Route("/graphql/stream", SubscriptionStream(graphql), methods=["GET", "POST"]),
+            *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
         ],
         lifespan=lifespan,
+        middleware=observability_middleware(settings),
     )
 
 
 def create_app_from_env() -> Starlette:
     """Entry point for uvicorn's ``--factory``: settings from the process environment."""
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    # Each worker process logs as its settings say (uvicorn configures no logging).
+    configure_logging_from(settings)
+    return create_app(settings)

@@ -15,6 +15,8 @@ import uvicorn
 from pydantic import SecretStr
 
 from gateway.auth import issue_token
+from gateway.observability.exposition import prepare_multiprocess_dir
+from gateway.observability.logging_setup import configure_logging, configure_logging_from
 from gateway.settings import ENV_PREFIX, Settings
 
 logger = logging.getLogger("supplygraph")
@@ -139,9 +141,11 @@ def print_demo_tokens(settings: Settings) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    from gateway.app import create_app
-
+    # Before anything imports prometheus-client: several workers share their metrics
+    # through files in PROMETHEUS_MULTIPROC_DIR, which must be set before then.
+    prepare_multiprocess_dir(args.workers)
     settings = Settings.from_env()
+    configure_logging_from(settings)
     if settings.uses_demo_systems:
         gateway_url = f"http://{args.host}:{args.port}"
         settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
@@ -153,8 +157,20 @@ def serve(args: argparse.Namespace) -> None:
         )
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
+        # Imported here: with several workers the supervising process never builds an
+        # app, and leaving GraphQL out of it keeps it small.
+        from gateway.app import create_app
+
         app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level,
+            # Logging is ours (JSON lines); the access line comes from the middleware.
+            log_config=None,
+            access_log=False,
+        )
         return
     # Worker processes rebuild their settings from the environment they inherit.
     for name in ("crm_url", "erp_url", "scm_url", "jwt_secret", "auth_disabled"):
@@ -170,15 +186,14 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # One line per upstream request drowns the gateway's own log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # JSON lines; `serve` reconfigures with GATEWAY_LOG_LEVEL and GATEWAY_LOG_FORMAT.
+    configure_logging()
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(args)

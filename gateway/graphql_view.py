@@ -1,39 +1,86 @@
-"""The GraphQL endpoint: strawberry's ASGI view with supplygraph's per-request context.
+"""The GraphQL endpoint: GraphQL over HTTP around strawberry, with the gateway's context.
 
-Around strawberry's own handling it adds: the bearer-token gate (401 before any work),
-the body-size limit, automatic persisted queries, JSON error bodies for malformed
-requests, the per-request cache policy (``Cache-Control: no-cache``) and the
-``extensions.stale`` report of answers served from an expired cache entry.
+An HTTP request goes, in order, through: the body-size limit (413), the response media
+type from ``Accept`` (406 when neither GraphQL media type is acceptable), GraphiQL for a
+browser, the bearer-token gate (401 before any work), reading the operation or batch
+(``gateway.http_request``: 415 for a body that is not JSON, 400 for a malformed one, 405
+for a mutation sent as a GET), automatic persisted queries, execution, and the answer
+with the status the media type calls for (``gateway.http_response``). Every refusal is a
+JSON body ``{"errors": [{"message", "extensions": {"code", ...}}]}``; a bug becomes a 500
+with ``INTERNAL_ERROR`` and nothing more. Answers served from an expired cache entry
+list it under ``extensions.stale``; ``Cache-Control: no-cache`` reads past the cache.
+
+WebSocket subscriptions, and HTTP streaming transports should any be configured, are
+left to strawberry's own view.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
-from cross_web import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from cross_web import HTTPException, StarletteRequestAdapter
+from graphql import GraphQLError
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
 from cache.stale_log import StaleLog
 from gateway.auth import AuthenticationError, Authenticator, Viewer
+from gateway.http_media import APPLICATION_JSON, negotiate
+from gateway.http_request import (
+    BadHttpRequest,
+    operation_from_query_string,
+    operations_from_body,
+)
+from gateway.http_response import (
+    error_body,
+    is_request_error,
+    json_response,
+    request_error_status,
+    status_of,
+)
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
+from schema.error_codes import (
+    BAD_REQUEST,
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL_ERROR,
+    INTERNAL_MESSAGE,
+    METHOD_NOT_ALLOWED,
+    NOT_ACCEPTABLE,
+    NOT_FOUND,
+    QUERY_REJECTED,
+    UNAUTHENTICATED,
+)
+
+logger = logging.getLogger("supplygraph.http")
 
 EXAMPLES = (Path(__file__).parent / "static" / "examples.graphql").read_text()
 
 # A websocket whose token does not verify may still connect, but sees nothing.
 NOBODY = Viewer(subject="unauthenticated", scopes=frozenset())
+
+# Plain HTTP runs queries and mutations; subscriptions need a WebSocket.
+OPERATIONS_OVER = {
+    "GET": frozenset({OperationType.QUERY}),
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+}
+ALLOWED_METHODS = "GET, POST"
 
 
 def wants_graphiql(request: Request) -> bool:
@@ -45,10 +92,14 @@ def wants_graphiql(request: Request) -> bool:
 
 
 def error_response(
-    status: int, message: str, code: str, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    error = {"message": message, "extensions": {"code": code, **extra}}
-    return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
+    status: int,
+    message: str,
+    code: str,
+    headers: dict[str, str] | None = None,
+    media_type: str | None = APPLICATION_JSON,
+    **extra: Any,
+) -> Response:
+    return json_response(error_body(message, code, **extra), status, media_type, headers)
 
 
 def cache_policy_of(request: Request | WebSocket) -> RequestCachePolicy:
@@ -60,6 +111,33 @@ def cache_policy_of(request: Request | WebSocket) -> RequestCachePolicy:
         NO_CACHE_POLICY
         if "no-cache" in directives or "no-store" in directives
         else (DEFAULT_POLICY)
+    )
+
+
+def refused_operation_type(operation_type: OperationType, method: str) -> BadHttpRequest:
+    if operation_type is OperationType.MUTATION:
+        # The spec's rule: a GET must never change anything, and says so with 405.
+        return BadHttpRequest(
+            405,
+            "a mutation must be sent as a POST",
+            METHOD_NOT_ALLOWED,
+            headers={"Allow": "POST"},
+        )
+    return BadHttpRequest(
+        400, "subscriptions are served over a WebSocket on this path (graphql-transport-ws)"
+    )
+
+
+def unresolvable_operation(error: CannotGetOperationTypeError) -> ExecutionResult:
+    """A request error: the document does not say which one operation to run."""
+    message = (
+        "the document must hold exactly one operation, or `operationName` must name one"
+        if error.operation_name is None
+        else f'the document has no operation named "{error.operation_name}"'
+    )
+    return ExecutionResult(
+        data=None,
+        errors=[GraphQLError(message, extensions={"code": GRAPHQL_VALIDATION_FAILED})],
     )
 
 
@@ -82,29 +160,154 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self.guarded_response(request)
+        try:
+            response = await self.guarded_response(request)
+        except ClientDisconnect:
+            return  # gone before its body arrived: nobody to answer
+        except Exception:
+            logger.exception("unexpected error answering %s %s", request.method, request.url.path)
+            response = error_response(500, INTERNAL_MESSAGE, INTERNAL_ERROR)
         await response(scope, receive, send)
 
     async def guarded_response(self, request: Request) -> Response:
-        declared = request.headers.get("content-length", "")
         limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            message = f"the request body is larger than {limit} bytes"
-            return error_response(413, message, "QUERY_REJECTED", limit="body_bytes", value=limit)
-        if not wants_graphiql(request):
-            try:
-                viewer = self.authenticator.viewer_for(request.headers.get("authorization"))
-            except AuthenticationError as error:
-                challenge = {"WWW-Authenticate": 'Bearer realm="supplygraph"'}
-                return error_response(401, str(error), "UNAUTHENTICATED", challenge)
-            request.state.viewer = viewer
+            return self.too_large(limit)
+        media_type = negotiate(request.headers.get("accept"))
+        adapter = StarletteRequestAdapter(request)
+        if self.should_render_graphql_ide(adapter) and wants_graphiql(request):
+            return await self.graphiql(request)
+        streaming = self._get_stream_transport_from_headers(request.headers)
+        if media_type is None and streaming is None:
+            return error_response(
+                406,
+                "this endpoint answers in application/graphql-response+json or "
+                "application/json; the Accept header allows neither",
+                NOT_ACCEPTABLE,
+            )
+        try:
+            viewer = self.authenticator.viewer_for(request.headers.get("authorization"))
+        except AuthenticationError as error:
+            challenge = {"WWW-Authenticate": 'Bearer realm="supplygraph"'}
+            return error_response(401, str(error), UNAUTHENTICATED, challenge, media_type)
+        request.state.viewer = viewer
+        if streaming is not None:
+            return await self.streamed(request)
+        if self.should_render_graphql_ide(adapter):
+            return await self.graphiql(request)
+        try:
+            return await self.answer(request, media_type or APPLICATION_JSON)
+        except BadHttpRequest as error:
+            headers = error.headers
+            if error.status == 405:
+                headers = {"Allow": ALLOWED_METHODS, **headers}
+            return error_response(
+                error.status, error.message, error.code, headers, media_type, **error.extensions
+            )
+        except PersistedQueryError as error:
+            if error.code == "PERSISTED_QUERY_NOT_FOUND":
+                # A request error (Apollo clients then send the document along).
+                status = request_error_status(media_type or APPLICATION_JSON, [error.code])
+            else:
+                status = 400
+            return error_response(status, error.message, error.code, media_type=media_type)
+
+    def too_large(self, limit: int) -> Response:
+        message = f"the request body is larger than {limit} bytes"
+        return error_response(413, message, QUERY_REJECTED, limit="body_bytes", value=limit)
+
+    async def graphiql(self, request: Request) -> Response:
+        if self.graphql_ide is None:
+            return error_response(404, "GraphiQL is turned off on this gateway", NOT_FOUND)
+        return await self.render_graphql_ide(request)
+
+    async def streamed(self, request: Request) -> Response:
+        """An HTTP streaming transport (if one is configured): strawberry's own handling."""
         try:
             return await self.run(request)
         except HTTPException as error:
-            return error_response(error.status_code, error.reason, "BAD_REQUEST")
-        except PersistedQueryError as error:
-            status = 200 if error.code == "PERSISTED_QUERY_NOT_FOUND" else 400
-            return error_response(status, error.message, error.code)
+            return error_response(error.status_code, error.reason, BAD_REQUEST)
+
+    async def read_operations(
+        self, request: Request
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "GET":
+            return operation_from_query_string(request.query_params)
+        if request.method != "POST":
+            raise BadHttpRequest(405, f"{request.method} is not served here", METHOD_NOT_ALLOWED)
+        body = await self.read_body(request)
+        return operations_from_body(
+            request.headers.get("content-type"),
+            body,
+            max_batch_operations=self.settings.max_batch_operations,
+        )
+
+    async def read_body(self, request: Request) -> bytes:
+        """The body, refused once it grows past the limit (a chunked body declares no size)."""
+        limit = self.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadHttpRequest(
+                    413,
+                    f"the request body is larger than {limit} bytes",
+                    QUERY_REJECTED,
+                    limit="body_bytes",
+                    value=limit,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
+        operation = await resolve_persisted_query(operation, self.live_runtime().persisted_queries)
+        if not operation.query:
+            raise BadHttpRequest(
+                400, "the request has no `query` (nor a known persisted query's hash)"
+            )
+        return operation
+
+    async def answer(self, request: Request, media_type: str) -> Response:
+        parsed = await self.read_operations(request)
+        operations = parsed if isinstance(parsed, list) else [parsed]
+        resolved = [await self.resolved(operation) for operation in operations]
+        context = await self.get_context(request, Response())
+        results = await asyncio.gather(
+            *(self.execute_operation_of(request, operation, context) for operation in resolved)
+        )
+        bodies = [await self.response_body(request, result) for result in results]
+        if isinstance(parsed, list):
+            # Each operation of a batch carries its own errors; the batch itself ran.
+            return json_response(bodies, 200, media_type)
+        return json_response(bodies[0], status_of(media_type, results[0]), media_type)
+
+    async def execute_operation_of(
+        self, request: Request, operation: GraphQLRequestData, context: GatewayContext
+    ) -> ExecutionResult:
+        try:
+            return await self.schema.execute(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=OPERATIONS_OVER[request.method],
+                operation_extensions=operation.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            raise refused_operation_type(error.operation_type, request.method) from None
+        except CannotGetOperationTypeError as error:
+            return unresolvable_operation(error)
+        except MissingQueryError:
+            raise BadHttpRequest(400, "the request has no `query`") from None
+
+    async def response_body(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        body = await self.process_result(request, result)
+        if is_request_error(result):
+            # Nothing was executed: the answer has no `data` entry at all.
+            body.pop("data", None)
+        return body
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that carries only a persisted query's hash is an operation, not a browser.
@@ -146,6 +349,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Only strawberry's own path (streaming transports) parses here.
         parsed = await super().parse_http_body(request)
         store = self.live_runtime().persisted_queries
         if isinstance(parsed, list):

@@ -19,7 +19,11 @@ from cache.policy import RequestCachePolicy, kinds_with_ttls
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
+from gateway.observability.tracing import cache_round_trip
+from gateway.observability.upstream import UpstreamMetrics
+from gateway.pubsub import OrderEvents, open_order_events
 from gateway.settings import Settings
+from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import UpstreamClients, build_clients
 from resolvers.fetchers import Fetchers, build_fetchers
 from resolvers.loaders import Loaders, loaders_from
@@ -51,12 +55,20 @@ class Runtime:
     entity_cache: EntityCache
     invalidator: Invalidator
     persisted_queries: PersistedQueries
+    # Order change notices for subscriptions, shared by every process through Redis.
+    order_events: OrderEvents
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
         http = upstream_http_client(settings)
-        clients = build_clients(settings, http)
-        store = open_store(settings.redis_url, socket_timeout_s=settings.redis_timeout_s)
+        # Every upstream attempt is counted, timed and traced (gateway.observability).
+        clients = build_clients(settings, http, call_log=UpstreamCallLog(UpstreamMetrics()))
+        store = open_store(
+            settings.redis_url,
+            socket_timeout_s=settings.redis_timeout_s,
+            cluster=settings.redis_cluster,
+            round_trip_hook=cache_round_trip,
+        )
         kinds = kinds_with_ttls(settings.cache_ttls)
 
         async def customer_ids_of_orders(order_ids: Sequence[str]) -> Mapping[str, str]:
@@ -81,6 +93,12 @@ class Runtime:
                 customer_ids_of_orders=customer_ids_of_orders,
             ),
             persisted_queries=PersistedQueries(store, prefix=settings.cache_prefix),
+            order_events=open_order_events(
+                settings.redis_url,
+                prefix=settings.cache_prefix,
+                timeout_s=settings.redis_timeout_s,
+                cluster=settings.redis_cluster,
+            ),
         )
 
     def loaders_for(self, policy: RequestCachePolicy, stale_log: StaleLog) -> Loaders:
@@ -90,5 +108,6 @@ class Runtime:
         return loaders_from(self.fetchers.wrapped(wrap))
 
     async def close(self) -> None:
+        await self.order_events.close()
         await self.http.aclose()
         await self.store.close()

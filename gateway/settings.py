@@ -50,6 +50,9 @@ class Settings(BaseModel):
     cache_prefix: str = "sg"
     # Redis slower than this is treated as down: the gateway answers from the upstreams.
     redis_timeout_s: float = 0.1
+    # Redis Cluster behind redis_url (also chosen by a redis+cluster:// URL; Sentinel by
+    # redis+sentinel://host:port[,host:port]/service_name).
+    redis_cluster: bool = False
     # Per entity kind ("order", "stock_of_sku", ...) TTL overrides in seconds.
     cache_ttls: dict[str, float] = {}
 
@@ -63,15 +66,14 @@ class Settings(BaseModel):
     jwt_public_key: SecretStr | None = None
     auth_disabled: bool = False
 
-    # Subscriptions re-read an order this often until webhook fan-out replaces polling.
-    subscription_poll_interval_s: float = 2.0
-
     # Query limits, checked before anything is resolved.
     max_query_depth: int = 12
     max_query_aliases: int = 30
     max_query_cost: int = 250_000
     max_query_tokens: int = 5_000
     max_body_bytes: int = 100_000
+    # A POSTed JSON array runs as a batch of at most this many operations.
+    max_batch_operations: int = 10
     introspection: bool = True
 
     # Benchmarks only: one upstream call per parent object, no batching, no memo.
@@ -80,6 +82,10 @@ class Settings(BaseModel):
     # Serving.
     graphiql: bool = True
     log_level: str = "info"
+    # "json" (one object per line) or "text".
+    log_format: str = "json"
+    # A request slower than this logs one line listing its upstream calls.
+    slow_request_ms: float = 1000.0
 
     @property
     def uses_demo_systems(self) -> bool:

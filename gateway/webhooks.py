@@ -3,7 +3,8 @@
 The signature is checked over the raw body, in constant time, before anything is parsed.
 The event's ``data`` is never trusted as the new state: the named keys are dropped and
 the next question re-reads them from their system. A repeated ``event_id`` is
-acknowledged and ignored. The answer is 202 as soon as the entries are dropped.
+acknowledged and ignored. The answer is 202 as soon as the entries are dropped and
+the orders it names are announced to the subscriptions of every gateway process.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cache.invalidation import seen_event
+from gateway.observability.webhook_metrics import counted_webhook
 from gateway.runtime import Runtime
+from gateway.webhook_orders import orders_named_by
 
 logger = logging.getLogger("supplygraph.webhooks")
 
@@ -51,6 +54,7 @@ def parse_event(body: bytes) -> tuple[str, str, list[str]] | None:
     return event_id, name, keys
 
 
+@counted_webhook
 async def receive_webhook(request: Request) -> JSONResponse:
     system = request.path_params["system"]
     if system not in SYSTEMS:
@@ -68,6 +72,8 @@ async def receive_webhook(request: Request) -> JSONResponse:
     if await seen_event(runtime.store, runtime.settings.cache_prefix, system, event_id):
         return JSONResponse({"status": "duplicate", "event_id": event_id}, status_code=202)
     invalidation = await runtime.invalidator.invalidate(system, event, keys)
+    # After the drop, so that the subscribers' re-reads see the new state.
+    await runtime.order_events.publish(orders_named_by(system, event, keys))
     logger.info(
         "webhook %s %s %s: dropped %d cache entries",
         system,

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
+from resolvers.observer import batch_of
+
 KeyT = TypeVar("KeyT", bound=Hashable)
 ResultT = TypeVar("ResultT")
 RecordT = TypeVar("RecordT")
@@ -37,9 +39,15 @@ async def gather_per_chunk(
     and no request keeps running on its behalf after it has given up.
     """
     key_chunks = chunks(keys, size)
+
+    async def fetch_sized(chunk: Sequence[KeyT]) -> ResultT:
+        # Each chunk's upstream calls carry its size (for metrics and traces).
+        with batch_of(len(chunk)):
+            return await fetch_chunk(chunk)
+
     if len(key_chunks) == 1:
-        return [await fetch_chunk(key_chunks[0])]
-    return await gather_or_cancel([fetch_chunk(chunk) for chunk in key_chunks])
+        return [await fetch_sized(key_chunks[0])]
+    return await gather_or_cancel([fetch_sized(chunk) for chunk in key_chunks])
 
 
 async def gather_or_cancel(awaitables: Sequence[Awaitable[ResultT]]) -> list[ResultT]:

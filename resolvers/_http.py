@@ -26,7 +26,7 @@ import asyncio
 import math
 import random
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -47,6 +47,7 @@ from resolvers._deadline import Deadline
 from resolvers._decode import ContractViolation
 from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
+from resolvers.observer import UpstreamCall, current_batch_size
 from resolvers.resilience import ResilienceConfig
 
 _REDACTED = "[redacted]"
@@ -201,8 +202,28 @@ class UpstreamEndpoint:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise self._deadline_exceeded(operation, deadline)
-        if self.call_log is not None:
-            self.call_log.record(self.system, operation)
+        call = UpstreamCall(self.system, operation, method, current_batch_size())
+        with nullcontext() if self.call_log is None else self.call_log.observe(call):
+            response = await self._send(
+                operation, method, path, deadline, remaining, params, json, call.extra_headers
+            )
+            call.status_code = response.status_code
+            if response.is_success or response.status_code in handled_statuses:
+                return response
+            raise self.error_for_status(operation, response)
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: Deadline,
+        remaining: float,
+        params: Mapping[str, str | int] | None,
+        json: object,
+        extra_headers: Mapping[str, str],
+    ) -> httpx.Response:
+        headers = {**extra_headers, **self.auth_headers} if extra_headers else self.auth_headers
         try:
             # httpx's timeouts bound each phase; only the outer one bounds their sum
             # (a server trickling bytes never trips a read timeout).
@@ -212,7 +233,7 @@ class UpstreamEndpoint:
                     self.url(path),
                     params=params,
                     json=json,
-                    headers=self.auth_headers,
+                    headers=headers,
                     timeout=self._timeout_within(remaining),
                 )
         except httpx.PoolTimeout as exc:
@@ -230,9 +251,7 @@ class UpstreamEndpoint:
             raise UpstreamUnavailable(
                 self.system, self.describe(operation, f"unreachable ({type(exc).__name__})")
             ) from exc
-        if response.is_success or response.status_code in handled_statuses:
-            return response
-        raise self.error_for_status(operation, response)
+        return response
 
     def _timeout_within(self, remaining: float) -> httpx.Timeout:
         config = self.resilience

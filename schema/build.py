@@ -17,6 +17,7 @@ from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
+from schema.stream_errors import StreamErrorCodes
 from schema.subscription import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -39,6 +40,7 @@ def create_schema(
     # Factories, not instances: strawberry builds fresh extensions for each request.
     extensions: list[Any] = [
         ErrorCodes,
+        StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: EnforceQueryLimits(query_limits),
     ]

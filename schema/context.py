@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
 from strawberry.types import Info as StrawberryInfo
 
 if TYPE_CHECKING:
     from gateway.auth import Viewer
+    from gateway.live_services import LiveServices
     from gateway.settings import Settings
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
@@ -24,6 +25,14 @@ class GatewayContext:
     clients: UpstreamClients
     loaders: Loaders
     make_loaders: Callable[[], Loaders]
+    # Idempotency, invalidation after writes, order change notices: set by the gateway's
+    # endpoints. None where a schema runs without them: mutations then write without
+    # those extras, subscriptions refuse to start.
+    live: LiveServices | None = None
+    # The HTTP request's headers (for a WebSocket, those of its opening handshake).
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    # A WebSocket's connection_init payload (strawberry fills it in).
+    connection_params: dict[str, object] | None = None
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""

@@ -21,7 +21,24 @@ from gateway.errors import SupplyGraphError
 
 logger = logging.getLogger("supplygraph.errors")
 
+INTERNAL_ERROR = "INTERNAL_ERROR"
 INTERNAL_MESSAGE = "Internal error; the gateway logged the details."
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+# Codes of requests the endpoint refuses before any GraphQL work (gateway.graphql_view):
+# the body is not a GraphQL-over-HTTP request (bad JSON, no `query`, a parameter of the
+# wrong type), its Content-Type or the Accept header cannot be served, a mutation came
+# as a GET, the token did not verify, or GraphiQL is turned off (NOT_FOUND). Breaking a
+# configured limit (body size, batch length, depth, ...) is QUERY_REJECTED with `limit`
+# and `value`.
+BAD_REQUEST = "BAD_REQUEST"
+NOT_FOUND = "NOT_FOUND"
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+QUERY_REJECTED = "QUERY_REJECTED"
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
@@ -40,12 +57,12 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         if error.extensions and "code" in error.extensions:
             return error
-        code = "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
+        code = GRAPHQL_VALIDATION_FAILED if error.path is None else "BAD_USER_INPUT"
         extra: dict[str, object] = {}
         if "tokens" in error.message and "Parsing aborted" in error.message:
-            code, extra = "QUERY_REJECTED", {"limit": "tokens"}
+            code, extra = QUERY_REJECTED, {"limit": "tokens"}
         elif error.message.startswith("Syntax Error"):
-            code = "GRAPHQL_PARSE_FAILED"
+            code = GRAPHQL_PARSE_FAILED
         error.extensions = {**(error.extensions or {}), "code": code, **extra}
         return error
     return GraphQLError(
@@ -55,7 +72,7 @@ def with_code(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={"code": "INTERNAL_ERROR"},
+        extensions={"code": INTERNAL_ERROR},
     )
 
 

@@ -1,16 +1,26 @@
-"""Writes: placing and cancelling orders in the CRM. Never retried automatically."""
+"""Writes: placing and cancelling orders in the CRM.
+
+Never retried automatically (a retry could place an order twice); a client that retries
+sends an ``Idempotency-Key`` header and gets the first answer back (``schema.write_once``).
+After a write, the cached copies it makes stale are dropped (the order, its customer's
+order lists) and subscribers of the order are told.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import strawberry
 
+from cache.codec import ValueCodec, codec_for
 from gateway.errors import InputValidationError, NotFoundError
+from resolvers.records import OrderRecord
 from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.orders import Order
 from schema.products import available_quantity
+from schema.write_once import write_once
 
 
 @strawberry.input
@@ -65,6 +75,33 @@ async def validate_order_input(info: Info, order: PlaceOrderInput) -> list[str]:
     return warnings
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """What ``placeOrder`` answered, as kept for a retry with the same Idempotency-Key."""
+
+    order: OrderRecord
+    warnings: tuple[str, ...]
+
+
+PLACED_ORDER: ValueCodec[PlacedOrder] = codec_for(PlacedOrder)
+ORDER: ValueCodec[OrderRecord] = codec_for(OrderRecord)
+
+
+def arguments_of(order: PlaceOrderInput) -> dict[str, object]:
+    return {
+        "customerId": str(order.customer_id),
+        "lines": [[str(line.product_code), line.quantity] for line in order.lines],
+        "requestedDate": order.requested_date,
+    }
+
+
+async def order_written(info: Info, record: OrderRecord) -> None:
+    """The rest of this request sees the new state; later ones find no stale copy."""
+    info.context.loaders.order.clear(record.id).prime(record.id, record)
+    if info.context.live is not None:
+        await info.context.live.order_written(record.id, record.customer_id)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -73,21 +110,33 @@ class Mutation:
     )
     async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
         ensure_own_customer(info, str(input.customer_id))
-        warnings = await validate_order_input(info, input)
-        record = await info.context.clients.crm.create_order(
-            customer_id=str(input.customer_id),
-            lines=[(str(line.product_code), line.quantity) for line in input.lines],
-            requested_date=input.requested_date,
-        )
-        info.context.loaders.order.prime(record.id, record)
-        return PlaceOrderPayload(order=Order(record=record), warnings=warnings)
+
+        async def place() -> PlacedOrder:
+            warnings = await validate_order_input(info, input)
+            record = await info.context.clients.crm.create_order(
+                customer_id=str(input.customer_id),
+                lines=[(str(line.product_code), line.quantity) for line in input.lines],
+                requested_date=input.requested_date,
+            )
+            await order_written(info, record)
+            return PlacedOrder(record, tuple(warnings))
+
+        placed = await write_once(info, arguments_of(input), PLACED_ORDER, place)
+        return PlaceOrderPayload(order=Order(record=placed.order), warnings=list(placed.warnings))
 
     @strawberry.mutation
     async def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
+        order_id = str(id)
         if info.context.viewer.is_customer:
-            existing = await info.context.loaders.order.load(str(id))
+            existing = await info.context.loaders.order.load(order_id)
             if existing is None:
-                raise NotFoundError(f"order {id} does not exist")
+                raise NotFoundError(f"order {order_id} does not exist")
             ensure_own_customer(info, existing.customer_id)
-        record = await info.context.clients.crm.cancel_order(str(id))
-        return Order(record=record)
+
+        async def cancel() -> OrderRecord:
+            # The CRM's 404 and 409 come as NotFoundError and ConflictError.
+            record = await info.context.clients.crm.cancel_order(order_id)
+            await order_written(info, record)
+            return record
+
+        return Order(record=await write_once(info, {"id": order_id}, ORDER, cancel))

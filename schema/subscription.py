@@ -1,37 +1,91 @@
-"""Live order status.
+"""Live order status, pushed when the systems report a change.
 
-For now a subscription re-reads the order across the three systems every few seconds
-and sends a new OrderTracking when anything it shows has changed; the webhook-driven
-fan-out through Redis replaces the polling later without changing the contract.
+``orderTrackingUpdated(orderId)`` sends the order's current OrderTracking at once, then
+a new one each time a webhook (or a write through this gateway) names the order, in
+whichever gateway process it arrived (``gateway.pubsub``). Each update is read afresh
+from the three systems, past the cache; an update that shows nothing new is not sent.
+
+The token is checked when the subscription starts: the scope by the access table, the
+customer by the order itself (a customer's token follows its own orders only). A
+refusal or an unknown order is an error of the subscription, before any update.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Hashable
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
+from typing import TYPE_CHECKING, ClassVar
 
 import strawberry
 
-from gateway.errors import NotFoundError
+from gateway.errors import NotFoundError, SupplyGraphError, UpstreamError
 from resolvers.records import OrderRecord
 from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.tracking import OrderTracking
 
+if TYPE_CHECKING:
+    from gateway.live_services import LiveServices
+
+logger = logging.getLogger("supplygraph.subscriptions")
+
+# After a failed re-read, the next try comes with the next change or after this long.
+RETRY_AFTER_FAILURE_S = 5.0
+
+
+class SubscriptionsUnavailable(SupplyGraphError):
+    """The operation did not come through an endpoint that serves subscriptions."""
+
+    code: ClassVar[str] = "BAD_REQUEST"
+
 
 async def tracking_fingerprint(info: Info, order: OrderRecord) -> Hashable:
+    """Everything the systems say about the order (read through the same loaders the
+    OrderTracking's fields then use, so it costs no extra call)."""
     loaders = info.context.loaders
     plans, shipments, invoices = await asyncio.gather(
         loaders.plans_of_order.load(order.id),
         loaders.shipments_of_order.load(order.id),
         loaders.invoices_of_order.load(order.id),
     )
-    return (
-        order,
-        tuple(plans),
-        tuple(shipments),
-        tuple(invoices),
-    )
+    return (order, tuple(plans), tuple(shipments), tuple(invoices))
+
+
+async def current_order(info: Info, live: LiveServices, order_id: str) -> OrderRecord:
+    """The order as its CRM holds it now, if this viewer may follow it. Every read of
+    this update goes past the cache, whatever the transport's own cache policy."""
+    info.context.loaders = live.uncached_loaders()
+    order = await info.context.loaders.order.load(order_id)
+    if order is None:
+        raise NotFoundError(f"order {order_id} does not exist")
+    ensure_own_customer(info, order.customer_id)
+    return order
+
+
+async def tracking_updates(
+    info: Info, live: LiveServices, order_id: str
+) -> AsyncGenerator[OrderTracking, None]:
+    # Listen first, then read: a change between the two is re-read, never missed.
+    async with live.order_events.subscribe(order_id) as changes:
+        last_sent: Hashable = None
+        while True:
+            try:
+                order = await current_order(info, live, order_id)
+                fingerprint = await tracking_fingerprint(info, order)
+            except UpstreamError as error:
+                # A system's hiccup must not end a subscription that may run for days.
+                logger.warning(
+                    "orderTrackingUpdated(%s): re-reading failed (%s); retrying", order_id, error
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changes.next(), RETRY_AFTER_FAILURE_S)
+                continue
+            if fingerprint != last_sent:
+                last_sent = fingerprint
+                yield OrderTracking(record=order)
+            await changes.next()
 
 
 @strawberry.type
@@ -42,17 +96,14 @@ class Subscription:
     )
     async def order_tracking_updated(
         self, info: Info, order_id: strawberry.ID
-    ) -> AsyncGenerator[OrderTracking, None]:
-        interval = info.context.settings.subscription_poll_interval_s
-        last_seen: Hashable = None
-        while True:
-            info.context.renew_loaders()
-            order = await info.context.loaders.order.load(str(order_id))
-            if order is None:
-                raise NotFoundError(f"order {order_id} does not exist")
-            ensure_own_customer(info, order.customer_id)
-            fingerprint = await tracking_fingerprint(info, order)
-            if fingerprint != last_seen:
-                last_seen = fingerprint
-                yield OrderTracking(record=order)
-            await asyncio.sleep(interval)
+    ) -> AsyncIterator[OrderTracking]:
+        live = info.context.live
+        if live is None:
+            raise SubscriptionsUnavailable(
+                "subscriptions are served over a WebSocket on /graphql (graphql-transport-ws) "
+                "and as Server-Sent Events on /graphql/stream"
+            )
+        # Checked here, before the stream starts, so that a refusal is the subscription's
+        # error rather than its first event.
+        await current_order(info, live, str(order_id))
+        return tracking_updates(info, live, str(order_id))

@@ -114,9 +114,7 @@ async def test_a_slow_redis_times_out_and_fails_open(private_redis: PrivateRedis
     blocker = RedisStore.from_url(private_redis.url, socket_timeout_s=5.0)
     try:
         await store.set_many([("k", b"v", 60_000)])
-        sleeping = asyncio.create_task(
-            blocker._client.execute_command("DEBUG", "SLEEP", "0.5")  # type: ignore[no-untyped-call]
-        )
+        sleeping = asyncio.create_task(blocker._client.execute_command("DEBUG", "SLEEP", "0.5"))
         await asyncio.sleep(0.05)  # the server is now asleep
 
         started = time.monotonic()
@@ -140,9 +138,7 @@ async def test_a_busy_connection_pool_skips_the_cache_without_opening_the_breake
     blocker = RedisStore.from_url(private_redis.url, socket_timeout_s=5.0)
     try:
         await store.set_many([("k", b"v", 60_000)])
-        sleeping = asyncio.create_task(
-            blocker._client.execute_command("DEBUG", "SLEEP", "0.2")  # type: ignore[no-untyped-call]
-        )
+        sleeping = asyncio.create_task(blocker._client.execute_command("DEBUG", "SLEEP", "0.2"))
         await asyncio.sleep(0.05)
         holding = asyncio.create_task(store.get_many(["k"]))  # takes the only connection
         await asyncio.sleep(0.01)

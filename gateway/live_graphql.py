@@ -1,0 +1,88 @@
+"""The GraphQL endpoint with what writes and subscriptions need on top of queries.
+
+``GatewayGraphQL`` answers queries; this view adds, for every operation, the live
+services (idempotency, invalidation after writes, order change notices) and the
+request's headers (``Idempotency-Key``) to the context, and authenticates WebSockets.
+
+``Idempotency-Key`` is honoured per HTTP request only: on a WebSocket the handshake's
+headers would stand for every operation of the connection.
+
+A browser cannot set headers on a WebSocket, so the bearer token may come in the
+graphql-transport-ws ``connection_init`` payload, ``{"Authorization": "Bearer …"}``
+(also accepted nested as ``{"headers": {"Authorization": …}}``, as some clients send
+it); else the handshake's ``Authorization`` header counts. A token that does not
+verify, or none where one is required, closes the socket with 4403 before any
+operation runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from gateway.auth import AuthenticationError, Viewer
+from gateway.graphql_view import GatewayGraphQL
+from gateway.live_services import LiveServices
+from schema.context import GatewayContext
+from schema.write_once import IDEMPOTENCY_HEADER as IDEMPOTENCY
+
+
+def authorization_in(payload: Mapping[str, object] | None) -> str | None:
+    """The ``Authorization`` value of a connection_init payload, any letter case."""
+    if not payload:
+        return None
+    for source in (payload, payload.get("headers")):
+        if isinstance(source, Mapping):
+            for name, value in source.items():
+                if isinstance(name, str) and name.lower() == "authorization":
+                    return value if isinstance(value, str) else None
+    return None
+
+
+class LiveGraphQL(GatewayGraphQL):
+    def live_services(self) -> LiveServices:
+        return LiveServices.of(self.live_runtime())
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GatewayContext:
+        context = await super().get_context(request, response)
+        context.live = self.live_services()
+        context.request_headers = request.headers
+        if isinstance(request, WebSocket):
+            # A handshake's Idempotency-Key would stand for every write on the socket.
+            context.request_headers = {
+                name: value for name, value in request.headers.items() if name != IDEMPOTENCY
+            }
+        return context
+
+    def stream_context(self, request: Request, viewer: Viewer) -> GatewayContext:
+        """The context of a subscription streamed over HTTP (``gateway.sse``): it reads
+        past the cache, as a WebSocket's does."""
+        live = self.live_services()
+        return GatewayContext(
+            settings=self.settings,
+            viewer=viewer,
+            clients=self.live_runtime().clients,
+            loaders=live.uncached_loaders(),
+            make_loaders=live.uncached_loaders,
+            live=live,
+            request_headers=request.headers,
+        )
+
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
+        authorization = authorization_in(context.connection_params) or (
+            context.request_headers.get("authorization")
+        )
+        try:
+            context.viewer = self.authenticator.viewer_for(authorization)
+        except AuthenticationError as error:
+            raise ConnectionRejectionError(
+                {"message": str(error), "code": "UNAUTHENTICATED"}
+            ) from error
+        return UnsetType()  # acknowledge without a payload
