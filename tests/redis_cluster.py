@@ -25,7 +25,13 @@ def cluster_available() -> bool:
 
 class LocalRedisCluster:
     def __init__(self, masters: int = 3) -> None:
-        self.ports = [free_port() for _ in range(masters)]
+        ports: list[int] = []
+        while len(ports) < 2 * masters:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        # The cluster bus defaults to port + 10000, which may be taken or past 65535.
+        self.ports, self.bus_ports = ports[:masters], ports[masters:]
         self._processes: list[subprocess.Popen[bytes]] = []
         self._dir: Path | None = None
 
@@ -40,8 +46,15 @@ class LocalRedisCluster:
         return f"redis+cluster://{nodes}"
 
     def start(self) -> LocalRedisCluster:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalRedisCluster:
         self._dir = Path(tempfile.mkdtemp(prefix="sg-redis-cluster-"))
-        for port in self.ports:
+        for port, bus_port in zip(self.ports, self.bus_ports, strict=True):
             node_dir = self._dir / str(port)
             node_dir.mkdir()
             args = [
@@ -49,6 +62,7 @@ class LocalRedisCluster:
                 "--port", str(port),
                 "--bind", "127.0.0.1",
                 "--cluster-enabled", "yes",
+                "--cluster-port", str(bus_port),
                 "--cluster-config-file", str(node_dir / "nodes.conf"),
                 "--cluster-node-timeout", "2000",
                 "--dir", str(node_dir),
@@ -130,6 +144,13 @@ class LocalRedisSentinel:
         return f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{self.service_name}/0"
 
     def start(self) -> LocalRedisSentinel:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalRedisSentinel:
         self._dir = Path(tempfile.mkdtemp(prefix="sg-redis-sentinel-"))
         config = self._dir / "sentinel.conf"
         config.write_text(

@@ -40,9 +40,11 @@ _PATTERNS = (
         r"\1" + REDACTED,
     ),
 )
-# Attributes every LogRecord has; anything else was passed with ``extra``.
+# Attributes every LogRecord has; anything else was passed with ``extra`` (but for
+# uvicorn's terminal colours).
 _STANDARD_ATTRIBUTES = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "color_message"}
 )
 
 
@@ -148,8 +150,9 @@ def configure_logging(
     root.setLevel(level.upper())
     # One line per upstream request drowns the gateway's own log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # uvicorn's own handlers would print a second, unstructured line.
+    # uvicorn's own handlers would print a second, unstructured line; its access line
+    # is replaced by the middleware's (with the request id and the operation).
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
-        logging.getLogger(name).propagate = True
+        logging.getLogger(name).propagate = name != "uvicorn.access"
     return handler

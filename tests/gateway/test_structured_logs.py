@@ -20,7 +20,13 @@ from starlette.routing import Route
 
 from gateway.app import create_app
 from gateway.auth import issue_token
-from gateway.observability.logging_setup import JsonFormatter, Redactor, secrets_of
+from gateway.observability.logging_setup import (
+    JsonFormatter,
+    Redactor,
+    TextFormatter,
+    configure_logging,
+    secrets_of,
+)
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.request_context import RequestRecord
 from gateway.server_thread import ThreadedServer
@@ -198,3 +204,23 @@ def test_a_long_lived_request_tallies_its_upstream_calls_in_bounded_memory():
             "outcomes": {"503": 5_000, "200": 5_000},
         }
     ]
+
+
+def test_configuring_logging_leaves_one_json_handler_and_no_second_access_line():
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    access = logging.getLogger("uvicorn.access")
+    saved_access = (list(access.handlers), access.propagate)
+    try:
+        handler = configure_logging("warning", "json", ["a-configured-secret"])
+        assert root.handlers == [handler]
+        assert isinstance(handler.formatter, JsonFormatter)
+        assert handler.formatter.redactor.secrets == ["a-configured-secret"]
+        assert root.level == logging.WARNING
+        assert not access.handlers and not access.propagate
+        assert isinstance(configure_logging(log_format="text").formatter, TextFormatter)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        access.handlers[:] = saved_access[0]
+        access.propagate = saved_access[1]
