@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 import strawberry
 
 from gateway.errors import NotFoundError, SupplyGraphError, UpstreamError
+from gateway.observability.metrics import subscription_open
 from resolvers.records import OrderRecord
 from schema.access import ensure_own_customer
 from schema.context import Info
@@ -68,24 +69,27 @@ async def tracking_updates(
     info: Info, live: LiveServices, order_id: str
 ) -> AsyncGenerator[OrderTracking, None]:
     # Listen first, then read: a change between the two is re-read, never missed.
-    async with live.order_events.subscribe(order_id) as changes:
-        last_sent: Hashable = None
-        while True:
-            try:
-                order = await current_order(info, live, order_id)
-                fingerprint = await tracking_fingerprint(info, order)
-            except UpstreamError as error:
-                # A system's hiccup must not end a subscription that may run for days.
-                logger.warning(
-                    "orderTrackingUpdated(%s): re-reading failed (%s); retrying", order_id, error
-                )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changes.next(), RETRY_AFTER_FAILURE_S)
-                continue
-            if fingerprint != last_sent:
-                last_sent = fingerprint
-                yield OrderTracking(record=order)
-            await changes.next()
+    with subscription_open():
+        async with live.order_events.subscribe(order_id) as changes:
+            last_sent: Hashable = None
+            while True:
+                try:
+                    order = await current_order(info, live, order_id)
+                    fingerprint = await tracking_fingerprint(info, order)
+                except UpstreamError as error:
+                    # A system's hiccup must not end a subscription that may run for days.
+                    logger.warning(
+                        "orderTrackingUpdated(%s): re-reading failed (%s); retrying",
+                        order_id,
+                        error,
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changes.next(), RETRY_AFTER_FAILURE_S)
+                    continue
+                if fingerprint != last_sent:
+                    last_sent = fingerprint
+                    yield OrderTracking(record=order)
+                await changes.next()
 
 
 @strawberry.type

@@ -260,3 +260,18 @@ async def test_a_cancel_order_through_the_gateway_reaches_subscribers_without_a_
         answer = await asyncio.to_thread(post_graphql, first.url, cancel, {"id": order.id}, writer)
         assert answer["data"]["cancelOrder"]["status"] == "CANCELLED"
         assert (await next_update(updates))["stage"] == "CANCELLED"
+
+
+async def test_open_subscriptions_are_counted_in_the_metrics(gateways):
+    from tests.gateway.scrape import scrape, total
+
+    first, _ = gateways
+    before = total(scrape(first.url), "supplygraph_subscriptions_open")
+    async with (
+        websocket_session(first, STAFF) as session,
+        tracking_updates(session, "SO-100010") as updates,
+    ):
+        await next_update(updates)
+        during = total(scrape(first.url), "supplygraph_subscriptions_open")
+    await wait_until(lambda: total(scrape(first.url), "supplygraph_subscriptions_open") == before)
+    assert during == before + 1
