@@ -24,9 +24,17 @@ from schema.build import create_schema
 from schema.context import GatewayContext
 from simulators.runner import SimulatorConfig, start_in_thread
 
-DASHBOARD = """{ customers(first: 50) { edges { node { id name orders {
+DASHBOARD_QUERY = """{ customers(first: 50) { edges { node { id name orders {
     id status lines { quantity product { code inventory { available } } }
     productionPlans { state } shipments { status } } } } } }"""
+
+TRACKING_QUERY = """{ orderTracking(orderId: "SO-100010") {
+    stage progress estimatedDelivery
+    order { id status total { amount currency } customer { name } }
+    timeline { at system label } } }"""
+
+QUERIES = {"dashboard": DASHBOARD_QUERY, "tracking": TRACKING_QUERY}
+DASHBOARD = DASHBOARD_QUERY
 
 
 async def run(settings: Settings, rounds: int) -> None:
@@ -64,7 +72,9 @@ async def run(settings: Settings, rounds: int) -> None:
 
 
 def main() -> None:
+    global DASHBOARD
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    DASHBOARD = QUERIES[sys.argv[2] if len(sys.argv) > 2 else "dashboard"]
     with start_in_thread(SimulatorConfig()) as sims:
         settings = Settings(
             crm_url=sims.crm_url,

@@ -11,6 +11,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
+from cache.documents import DocumentCache
 from schema.access import apply_policy
 from schema.error_codes import ErrorCodes, log_error
 from schema.limits import EnforceQueryLimits, QueryLimits
@@ -37,12 +38,13 @@ def create_schema(
     limits: QueryLimits | None = None, *, max_tokens: int = 5000, introspection: bool = True
 ) -> strawberry.Schema:
     query_limits = limits or QueryLimits()
+    validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
     # Factories, not instances: strawberry builds fresh extensions for each request.
     extensions: list[Any] = [
         ErrorCodes,
         StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: EnforceQueryLimits(query_limits),
+        lambda: EnforceQueryLimits(query_limits, validated),
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

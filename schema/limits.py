@@ -36,6 +36,7 @@ from graphql.language import IntValueNode
 from graphql.type import GraphQLNamedType
 from strawberry.extensions import SchemaExtension
 
+from cache.documents import DocumentCache
 from gateway.errors import QueryRejectedError
 
 SIZE_ARGUMENTS = ("ids", "codes")
@@ -210,10 +211,19 @@ def breaches(
 
 
 class EnforceQueryLimits(SchemaExtension):
-    """Runs the limits, then graphql's own validation, before execution starts."""
+    """Runs the limits, then graphql's own validation, before execution starts.
 
-    def __init__(self, limits: QueryLimits) -> None:
+    Validation depends on the document only (the schema and its rules are fixed), so its
+    outcome is kept per query text in ``validated``, shared by every request of a schema:
+    clients send the same few documents, and validating one costs more than running a
+    small warm query. The limits depend on variables and are measured every time.
+    """
+
+    def __init__(
+        self, limits: QueryLimits, validated: DocumentCache[list[GraphQLError]] | None = None
+    ) -> None:
         self.limits = limits
+        self.validated = validated
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -227,7 +237,18 @@ class EnforceQueryLimits(SchemaExtension):
                     for error in rejected
                 ]
             else:
-                context.pre_execution_errors = list(
-                    validate(schema, context.graphql_document, context.validation_rules)
-                )
+                context.pre_execution_errors = self.validation_errors()
         yield
+
+    def validation_errors(self) -> list[GraphQLError]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+
+        def validated_now(_: str) -> list[GraphQLError]:
+            return list(validate(schema, document, context.validation_rules))
+
+        if self.validated is None or not context.query:
+            return validated_now("")
+        return list(self.validated.get_or_build(context.query, validated_now))
