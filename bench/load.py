@@ -24,18 +24,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from servers import free_port, process, simulators, upstream_env, wait_until_up
 
-ROOT = Path(__file__).resolve().parents[1]
 MAX_REQUESTS_PER_PHASE = 200_000
 
 TRACKING = """query Tracking($id: ID!) { orderTracking(orderId: $id) {
@@ -60,41 +57,6 @@ def body_for(i: int) -> dict[str, object]:
         codes = [CODES[(i * 10 + k) % len(CODES)] for k in range(10)]
         return {"query": AVAILABILITY, "variables": {"codes": codes}}
     return {"query": DASHBOARD}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def process(name: str, args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    log = ROOT / "bench" / "results" / f"load-{name}-{os.getpid()}.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=sink, stderr=sink)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def process_tree(root_pid: int) -> list[int]:
@@ -208,31 +170,20 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
 
-    crm, erp, scm = free_port(), free_port(), free_port()
-    sim_urls = [f"http://127.0.0.1:{port}" for port in (crm, erp, scm)]
     python = sys.executable
-    sim_args = [
-        python, "-m", "gateway.cli", "simulators", "--crm-port", str(crm),
-        "--erp-port", str(erp), "--scm-port", str(scm),
-        "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
-    ]  # fmt: skip
     phases: list[Phase] = []
-    with process("simulators", sim_args, {}):
-        for url in sim_urls:
-            wait_until_up(f"{url}/_sim/stats")
+    with simulators(args.latency_ms, args.jitter_ms) as sim_urls:
         for workers in args.workers:
             port = free_port()
             env = {
-                "GATEWAY_CRM_URL": sim_urls[0],
-                "GATEWAY_ERP_URL": sim_urls[1],
-                "GATEWAY_SCM_URL": sim_urls[2],
-                "GATEWAY_AUTH_DISABLED": "1",
-                "GATEWAY_LOG_LEVEL": "warning",
+                **upstream_env(sim_urls),
                 "GATEWAY_REDIS_URL": args.redis_url,
                 "GATEWAY_CACHE_PREFIX": f"load-{os.getpid()}-{workers}",
             }
             serve = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
-            with process(f"serve-{workers}", [*serve, "--workers", str(workers)], env) as gateway:
+            with process(
+                f"load-serve-{workers}", [*serve, "--workers", str(workers)], env
+            ) as gateway:
                 url = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{url}/readyz")
                 # Every order, product and page once: the runs below read a warm cache

@@ -64,8 +64,11 @@ async def run(settings: Settings, rounds: int) -> None:
                 for _ in range(rounds):
                     await once(policy)
             cpu_ms = (time.process_time() - started) / rounds * 1000
-            print(f"\n=== {label}: {cpu_ms:.0f} ms CPU per dashboard (this process, incl. "
-                  "simulator threads)", flush=True)
+            print(
+                f"\n=== {label}: {cpu_ms:.0f} ms CPU per dashboard (this process, incl. "
+                "simulator threads)",
+                flush=True,
+            )
             print(profiler.output_text(unicode=False, color=False, show_all=False))
     finally:
         await runtime.close()

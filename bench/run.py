@@ -14,18 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from servers import free_port, percentile, process, simulators, upstream_env, wait_until_up
 
-ROOT = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 DASHBOARD = """
@@ -82,40 +79,6 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    log = (ROOT / "bench" / "results").joinpath(f"{Path(args[3]).name}-{os.getpid()}.log")
-    log.parent.mkdir(exist_ok=True)
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=sink, stderr=sink)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
@@ -159,11 +122,6 @@ async def run_load(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return latencies, elapsed, errors
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 @dataclass
@@ -227,27 +185,14 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
 
-    crm, erp, scm = free_port(), free_port(), free_port()
-    sim_urls = [f"http://127.0.0.1:{port}" for port in (crm, erp, scm)]
     python = sys.executable
-    sim_args = [
-        python, "-m", "gateway.cli", "simulators", "--crm-port", str(crm),
-        "--erp-port", str(erp), "--scm-port", str(scm),
-        "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
-    ]  # fmt: skip
-    upstream_env = {
-        "GATEWAY_CRM_URL": sim_urls[0],
-        "GATEWAY_ERP_URL": sim_urls[1],
-        "GATEWAY_SCM_URL": sim_urls[2],
-        "GATEWAY_AUTH_DISABLED": "1",
-        "GATEWAY_LOG_LEVEL": "warning",
-        "GATEWAY_REDIS_URL": args.redis_url,
-        "GATEWAY_CACHE_PREFIX": f"bench-{os.getpid()}",
-    }
     rows: list[Row] = []
-    with process(sim_args, {}):
-        for url in sim_urls:
-            wait_until_up(f"{url}/_sim/stats")
+    with simulators(args.latency_ms, args.jitter_ms) as sim_urls:
+        gateway_env = {
+            **upstream_env(sim_urls),
+            "GATEWAY_REDIS_URL": args.redis_url,
+            "GATEWAY_CACHE_PREFIX": f"bench-{os.getpid()}",
+        }
         naive_env = {
             "GATEWAY_NAIVE_LOADERS": "1",
             # Thousands of single calls queue for connections: give them time to finish.
@@ -260,7 +205,7 @@ def main() -> None:
         for mode, extra_env in (("naive", naive_env), ("batched", {})):
             port = free_port()
             gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
-            with process(gateway_args, {**upstream_env, **extra_env}) as gateway:
+            with process(f"serve-{mode}", gateway_args, {**gateway_env, **extra_env}) as gateway:
                 url = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{url}/healthz")
                 # The naive dashboard floods the upstreams (and may trip breakers): last.
