@@ -136,6 +136,9 @@ def timeline(
     if status_label and order.updated_at > order.created_at:
         steps.append(Step(order.updated_at, "CRM", status_label))
     for plan in plans:
+        if plan.state == "cancel":
+            # A cancelled plan's dates will never happen: they are not steps of this order.
+            continue
         if plan.date_planned_start is not None:
             steps.append(Step(plan.date_planned_start, "ERP", f"Production {plan.name} starts"))
         if plan.date_planned_finished is not None:

@@ -121,3 +121,9 @@ def test_timeline_merges_the_three_systems_oldest_first():
     assert [step.at for step in steps] == sorted(step.at for step in steps)
     assert [step.system for step in steps] == ["CRM", "CRM", "ERP", "ERP", "ERP", "SCM"]
     assert steps[0].label == "Order SO-1 placed"
+
+
+def test_a_cancelled_plan_adds_no_step_to_the_timeline():
+    steps = timeline(order("cancelled"), [plan("cancel")], [], [])
+    assert [step.system for step in steps] == ["CRM", "CRM"]
+    assert steps[-1].label == "Order cancelled"
