@@ -27,6 +27,12 @@ class Viewer:
     subject: str
     scopes: frozenset[str]
     customer_id: str | None = None
+    # The token's ``exp`` (Unix time); None for the anonymous viewer of a demo.
+    expires_at: float | None = None
+
+    def seconds_left(self, now: float) -> float | None:
+        """How long the token stays valid, for streams that outlive one request."""
+        return None if self.expires_at is None else self.expires_at - now
 
     @property
     def is_customer(self) -> bool:
@@ -74,6 +80,7 @@ class TokenVerifier:
             subject=str(claims["sub"]),
             scopes=frozenset(scope.split()),
             customer_id=customer_id or None,
+            expires_at=float(claims["exp"]),
         )
 
 

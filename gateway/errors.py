@@ -15,6 +15,7 @@ them into GraphQL errors in one place, and masks anything else as ``INTERNAL_ERR
     ├── ConflictError               the object is in a state that forbids the change
     ├── InputValidationError        the client's input is wrong, with per-field messages
     ├── ForbiddenError              the caller's token may not see or do this
+    ├── TokenExpiredError           a subscription's token expired while it streamed
     └── QueryRejectedError          the document breaks a configured query limit
 """
 
@@ -96,6 +97,12 @@ class InputValidationError(SupplyGraphError):
 
 class ForbiddenError(SupplyGraphError):
     code: ClassVar[str] = "FORBIDDEN"
+
+
+class TokenExpiredError(SupplyGraphError):
+    """A long-lived stream's token has expired: the client must reconnect with a new one."""
+
+    code: ClassVar[str] = "UNAUTHENTICATED"
 
 
 class QueryRejectedError(SupplyGraphError):

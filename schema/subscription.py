@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Hashable
 from typing import TYPE_CHECKING, ClassVar
 
 import strawberry
 
-from gateway.errors import NotFoundError, SupplyGraphError, UpstreamError
+from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
 from gateway.observability.metrics import subscription_open
 from resolvers.records import OrderRecord
 from schema.access import ensure_own_customer
@@ -29,6 +30,7 @@ from schema.tracking import OrderTracking
 
 if TYPE_CHECKING:
     from gateway.live_services import LiveServices
+    from gateway.pubsub import OrderChanges
 
 logger = logging.getLogger("supplygraph.subscriptions")
 
@@ -89,7 +91,20 @@ async def tracking_updates(
                 if fingerprint != last_sent:
                     last_sent = fingerprint
                     yield OrderTracking(record=order)
-                await changes.next()
+                await next_change_while_authorized(info, changes)
+
+
+async def next_change_while_authorized(info: Info, changes: OrderChanges) -> None:
+    """Waits for the next change, but not past the token's expiry: a subscription may
+    run for days, and what the token may see must not outlive the token."""
+    left = info.context.viewer.seconds_left(time.time())
+    if left is None:
+        await changes.next()
+        return
+    try:
+        await asyncio.wait_for(changes.next(), max(left, 0.0))
+    except TimeoutError:
+        raise TokenExpiredError("the token has expired; subscribe again with a new one") from None
 
 
 @strawberry.type

@@ -275,3 +275,18 @@ async def test_open_subscriptions_are_counted_in_the_metrics(gateways):
         during = total(scrape(first.url), "supplygraph_subscriptions_open")
     await wait_until(lambda: total(scrape(first.url), "supplygraph_subscriptions_open") == before)
     assert during == before + 1
+
+
+async def test_a_subscription_ends_when_its_token_expires(gateways):
+    first, _ = gateways
+    short_lived = token(READ_SCOPES, lifetime_s=3)
+    async with (
+        websocket_session(first, short_lived) as session,
+        tracking_updates(session, "SO-100010") as updates,
+    ):
+        assert (await next_update(updates))["stage"]
+        with pytest.raises(TransportQueryError) as ended:
+            await next_update(updates)
+    assert ended.value.errors is not None
+    assert ended.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "expired" in ended.value.errors[0]["message"]
