@@ -7,6 +7,7 @@ and prints, per scenario: upstream calls per request, p50/p99 latency, requests/
 gateway's CPU time per response.
 
     .venv/bin/python bench/run.py [--requests 200] [--latency-ms 20] [--jitter-ms 5]
+        [--only dashboard,availability] [--no-naive] [--clients 1,16]
 """
 
 from __future__ import annotations
@@ -183,7 +184,16 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--jitter-ms", type=float, default=5.0)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive resolver")
+    parser.add_argument("--clients", default="1,16", help="comma-separated concurrency levels")
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    chosen = [s for s in scenarios() if not only or s.name in only]
+    client_counts = [int(n) for n in args.clients.split(",")]
+    modes: tuple[tuple[str, dict[str, str]], ...] | None = (
+        (("batched", {}),) if args.no_naive else None
+    )
 
     python = sys.executable
     rows: list[Row] = []
@@ -202,15 +212,15 @@ def main() -> None:
             # A deep queue of waiters makes httpcore's pool slow: let them all connect.
             "GATEWAY_UPSTREAM_MAX_CONNECTIONS": "1000",
         }
-        for mode, extra_env in (("naive", naive_env), ("batched", {})):
+        for mode, extra_env in modes or (("naive", naive_env), ("batched", {})):
             port = free_port()
             gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
             with process(f"serve-{mode}", gateway_args, {**gateway_env, **extra_env}) as gateway:
                 url = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{url}/healthz")
                 # The naive dashboard floods the upstreams (and may trip breakers): last.
-                for scenario in sorted(scenarios(), key=lambda s: s.name == "dashboard"):
-                    for concurrency in (1, 16):
+                for scenario in sorted(chosen, key=lambda s: s.name == "dashboard"):
+                    for concurrency in client_counts:
                         count = args.requests if concurrency > 1 else max(args.requests // 4, 20)
                         if scenario.name == "dashboard":
                             count = max(count // 4, 10)

@@ -12,9 +12,7 @@ from collections.abc import Callable
 
 
 class Breaker:
-    def __init__(
-        self, open_for_s: float, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, open_for_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.open_for_s = open_for_s
         self._clock = clock
         self._failing = False  # True from a failure until the next success

@@ -8,9 +8,9 @@ running event loop that will use them (aiodataloader binds to it at construction
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -39,23 +39,97 @@ from resolvers.records import (
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
+BuiltT = TypeVar("BuiltT")
+
+Ready: TypeAlias = BuiltT | Awaitable[BuiltT]
+"""A resolver's answer: the value when its data is at hand, else an awaitable of it."""
+
+
+class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
+    """A DataLoader that can also answer at once for keys it has already settled.
+
+    Resolvers ask ``build_now``: when a key was loaded earlier in the request (by a
+    prefetch, see ``schema/prefetch.py``), they get the built value itself and
+    graphql-core completes the field synchronously, without a coroutine, a future and
+    a task switch per field. A key still in flight or never asked for gives an
+    awaitable that loads it, exactly as ``load`` would.
+    """
+
+    def __init__(self, fetcher: Fetcher[KeyT, ValueT], *, naive: bool) -> None:
+        # The error of a failed batch per key, so reading the key again in this request
+        # gives the same error instead of a second upstream call per field.
+        self.failures: dict[KeyT, Exception] = {}
+
+        async def load_batch(keys: list[KeyT]) -> list[ValueT]:
+            try:
+                found = await fetcher.fetch(keys)
+            except Exception as error:
+                self.failures.update(dict.fromkeys(keys, error))
+                raise
+            return [found[key] if key in found else fetcher.default_factory() for key in keys]
+
+        # Passing the running loop explicitly: aiodataloader would otherwise call the
+        # deprecated get_event_loop(), and outside a loop this fails loudly instead.
+        super().__init__(
+            load_batch, batch=not naive, cache=not naive, loop=asyncio.get_running_loop()
+        )
+
+    def peek(self, key: KeyT) -> tuple[bool, ValueT | None]:
+        """``(True, value)`` once ``key`` is settled, else ``(False, None)``; failures raise."""
+        failure = self.failures.get(key)
+        if failure is not None:
+            raise failure
+        future = self._cache.get(key)
+        if future is not None and future.done() and not future.cancelled():
+            return True, future.result()
+        return False, None
+
+    def build_now(self, key: KeyT, build: Callable[[ValueT], BuiltT]) -> Ready[BuiltT]:
+        """``build(value)`` if ``key`` is settled, else an awaitable of it."""
+        settled, value = self.peek(key)
+        if settled:
+            return build(value)  # type: ignore[arg-type]
+        return _build_later(self.load(key), build)
+
+    def build_many_now(
+        self, keys: list[KeyT], build: Callable[[list[ValueT]], BuiltT]
+    ) -> Ready[BuiltT]:
+        """``build(values)`` if every key is settled, else an awaitable of it."""
+        values: list[ValueT] = []
+        for key in keys:
+            settled, value = self.peek(key)
+            if not settled:
+                return _build_later(self.load_many(keys), build)
+            values.append(value)  # type: ignore[arg-type]
+        return build(values)
+
+    def clear(self, key: KeyT) -> RequestLoader[KeyT, ValueT]:
+        self.failures.pop(key, None)
+        super().clear(key)
+        return self
+
+
+async def _build_later(value: Awaitable[ValueT], build: Callable[[ValueT], BuiltT]) -> BuiltT:
+    return build(await value)
 
 
 @dataclass
 class Loaders:
-    customer: DataLoader[str, CustomerRecord | None]
-    customer_page: DataLoader[CustomerPageKey, CustomerPage | None]
-    order: DataLoader[str, OrderRecord | None]
-    orders_of_customer: DataLoader[CustomerOrdersKey, list[OrderRecord]]
-    product: DataLoader[str, ProductRecord | None]  # by default_code
-    account: DataLoader[str, PartnerRecord | None]  # by res.partner ref
-    plans_of_order: DataLoader[str, list[ProductionRecord]]  # by sale_ref
-    invoices_of_order: DataLoader[str, list[InvoiceRecord]]  # by sale_ref
-    stock_of_sku: DataLoader[str, list[StockLevelRecord]]
-    open_purchase_orders_of_sku: DataLoader[str, list[PurchaseOrderRecord]]
-    shipments_of_order: DataLoader[str, list[ShipmentRecord]]  # by order ref
-    shipment_by_tracking_number: DataLoader[str, ShipmentRecord | None]
-    supplier: DataLoader[str, SupplierRecord | None]
+    customer: RequestLoader[str, CustomerRecord | None]
+    customer_page: RequestLoader[CustomerPageKey, CustomerPage | None]
+    order: RequestLoader[str, OrderRecord | None]
+    orders_of_customer: RequestLoader[CustomerOrdersKey, list[OrderRecord]]
+    product: RequestLoader[str, ProductRecord | None]  # by default_code
+    account: RequestLoader[str, PartnerRecord | None]  # by res.partner ref
+    plans_of_order: RequestLoader[str, list[ProductionRecord]]  # by sale_ref
+    invoices_of_order: RequestLoader[str, list[InvoiceRecord]]  # by sale_ref
+    stock_of_sku: RequestLoader[str, list[StockLevelRecord]]
+    open_purchase_orders_of_sku: RequestLoader[str, list[PurchaseOrderRecord]]
+    shipments_of_order: RequestLoader[str, list[ShipmentRecord]]  # by order ref
+    shipment_by_tracking_number: RequestLoader[str, ShipmentRecord | None]
+    supplier: RequestLoader[str, SupplierRecord | None]
+    # Benchmarks only: no batching and no memo, so prefetching would only add calls.
+    naive: bool = field(default=False, kw_only=True)
 
 
 def create_loaders(
@@ -85,23 +159,20 @@ def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
         shipments_of_order=loader_for(fetchers.shipments_of_order, naive=naive),
         shipment_by_tracking_number=loader_for(fetchers.shipment_by_tracking_number, naive=naive),
         supplier=loader_for(fetchers.supplier, naive=naive),
+        naive=naive,
     )
 
 
-def loader_for(fetcher: Fetcher[KeyT, ValueT], *, naive: bool = False) -> DataLoader[KeyT, ValueT]:
-    """A DataLoader that sends every key of one tick to ``fetcher.fetch`` at once.
+def loader_for(
+    fetcher: Fetcher[KeyT, ValueT], *, naive: bool = False
+) -> RequestLoader[KeyT, ValueT]:
+    """A loader that sends every key of one tick to ``fetcher.fetch`` at once.
 
     If the fetch raises, aiodataloader rejects every key of the batch with that error
-    and forgets them, so a later load in the same request tries again.
+    and forgets them, so a later ``load`` in the same request tries again (``build_now``
+    gives the recorded error instead).
 
     ``naive`` turns batching and the per-request memo off: one upstream call per parent
     object, as a resolver without dataloaders would make. The benchmark compares with it.
     """
-
-    async def load_batch(keys: list[KeyT]) -> list[ValueT]:
-        found = await fetcher.fetch(keys)
-        return [found[key] if key in found else fetcher.default_factory() for key in keys]
-
-    # Passing the running loop explicitly: aiodataloader would otherwise call the
-    # deprecated get_event_loop(), and outside a loop this fails loudly instead.
-    return DataLoader(load_batch, batch=not naive, cache=not naive, loop=asyncio.get_running_loop())
+    return RequestLoader(fetcher, naive=naive)

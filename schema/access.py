@@ -108,3 +108,11 @@ def ensure_own_customer(info: Info, customer_id: str) -> None:
     viewer = info.context.viewer
     if viewer.customer_id is not None and viewer.customer_id != customer_id:
         raise ForbiddenError("this token may only see its own customer and orders")
+
+
+def permits(viewer: Viewer, type_name: str, field_name: str) -> bool:
+    """Whether ``viewer`` may see the field: prefetching skips what it would refuse."""
+    rule = POLICY.get((type_name, field_name))
+    if rule is None:
+        return True
+    return not (rule.staff_only and viewer.is_customer) and viewer.may(rule.scope)

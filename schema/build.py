@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from cache.documents import DocumentCache
 from schema.access import apply_policy
 from schema.error_codes import ErrorCodes, log_error
+from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
@@ -55,6 +56,7 @@ def create_schema(
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
     )
+    use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from resolvers.loaders import Ready
 from resolvers.records import Address as AddressRecord
-from resolvers.records import CustomerRecord, PartnerRecord
+from resolvers.records import CustomerRecord, OrderRecord, PartnerRecord
 from schema.context import Info
 from schema.money import Money, money
 
@@ -102,43 +103,59 @@ class Customer:
     def erp_account(self) -> str | None:
         return self.record.erp_account
 
-    @strawberry.field(description="ERP res.partner where ref = erpAccount")
-    async def account(self, info: Info) -> CustomerAccount | None:
+    @strawberry.field(
+        graphql_type=CustomerAccount | None, description="ERP res.partner where ref = erpAccount"
+    )
+    def account(self, info: Info) -> Ready[CustomerAccount | None]:
         if not self.record.erp_account:
             return None
-        partner = await info.context.loaders.account.load(self.record.erp_account)
-        if partner is None:
-            return None
-        return CustomerAccount(record=partner, currency=info.context.settings.erp_currency)
+        currency = info.context.settings.erp_currency
 
-    @strawberry.field(description="CRM orders of this customer, newest first")
-    async def orders(
+        def build(partner: PartnerRecord | None) -> CustomerAccount | None:
+            return CustomerAccount(record=partner, currency=currency) if partner else None
+
+        return info.context.loaders.account.build_now(self.record.erp_account, build)
+
+    @strawberry.field(
+        graphql_type=list[Annotated["Order", strawberry.lazy("schema.orders")]] | None,
+        description="CRM orders of this customer, newest first",
+    )
+    def orders(
         self,
         info: Info,
         status: Annotated["OrderStatus", strawberry.lazy("schema.orders")] | None = None,
         first: int | None = 50,
-    ) -> list[Annotated["Order", strawberry.lazy("schema.orders")]] | None:
+    ) -> Ready[list[Order]]:
         from schema.orders import Order
 
-        records = await info.context.loaders.orders_of_customer.load(
-            (self.record.id, status.value if status is not None else None)
-        )
-        if first is not None:
-            records = records[: max(first, 0)]
-        return [Order(record=record) for record in records]
+        def build(records: list[OrderRecord]) -> list[Order]:
+            if first is not None:
+                records = records[: max(first, 0)]
+            return [Order(record=record) for record in records]
+
+        key = (self.record.id, status.value if status is not None else None)
+        return info.context.loaders.orders_of_customer.build_now(key, build)
 
     @strawberry.field(
-        description="Sum of the totals of the customer's orders that are not cancelled"
+        graphql_type=Money | None,
+        description="Sum of the totals of the customer's orders that are not cancelled",
     )
-    async def lifetime_value(self, info: Info) -> Money | None:
-        records = await info.context.loaders.orders_of_customer.load((self.record.id, None))
-        counted = [record for record in records if record.status != "cancelled"]
-        currencies = {record.currency for record in counted}
-        if len(currencies) > 1:
-            # Adding euros to dollars would be a wrong number; no number is better.
-            return None
-        currency = currencies.pop() if currencies else info.context.settings.erp_currency
-        return money(sum((record.total for record in counted), Decimal(0)), currency)
+    def lifetime_value(self, info: Info) -> Ready[Money | None]:
+        currency = info.context.settings.erp_currency
+        loader = info.context.loaders.orders_of_customer
+        return loader.build_now(
+            (self.record.id, None), lambda records: lifetime_value(records, currency)
+        )
+
+
+def lifetime_value(records: list[OrderRecord], default_currency: str) -> Money | None:
+    counted = [record for record in records if record.status != "cancelled"]
+    currencies = {record.currency for record in counted}
+    if len(currencies) > 1:
+        # Adding euros to dollars would be a wrong number; no number is better.
+        return None
+    currency = currencies.pop() if currencies else default_currency
+    return money(sum((record.total for record in counted), Decimal(0)), currency)
 
 
 @strawberry.type

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -11,15 +10,27 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.errors import UpstreamBadResponse
-from resolvers.records import InvoiceRecord, OrderLineRecord, OrderRecord
+from resolvers.loaders import Ready
+from resolvers.records import (
+    CustomerRecord,
+    InvoiceRecord,
+    OrderLineRecord,
+    OrderRecord,
+    ProductionRecord,
+    ProductRecord,
+    ShipmentRecord,
+)
 from schema.context import Info
 from schema.customers import Customer
 from schema.money import Money, money, required_money
+from schema.products import Product, product_or_none
 
 if TYPE_CHECKING:
     from schema.production import ProductionPlan
-    from schema.products import Product
     from schema.shipments import Shipment
+
+LazyPlan = Annotated["ProductionPlan", strawberry.lazy("schema.production")]
+LazyShipment = Annotated["Shipment", strawberry.lazy("schema.shipments")]
 
 
 @strawberry.enum
@@ -71,15 +82,11 @@ class OrderLine:
         return self.record.line_no
 
     @strawberry.field(
-        description="ERP product.product where default_code = the line's product code"
+        graphql_type=Product | None,
+        description="ERP product.product where default_code = the line's product code",
     )
-    async def product(
-        self, info: Info
-    ) -> Annotated["Product", strawberry.lazy("schema.products")] | None:
-        from schema.products import Product
-
-        record = await info.context.loaders.product.load(self.record.product_code)
-        return Product(record=record) if record is not None else None
+    def product(self, info: Info) -> Ready[Product | None]:
+        return info.context.loaders.product.build_now(self.record.product_code, product_or_none)
 
     @strawberry.field
     def quantity(self) -> int:
@@ -118,9 +125,11 @@ class Order:
     def total(self) -> Money:
         return required_money(self.record.total, self.record.currency)
 
-    @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        record = await info.context.loaders.customer.load(self.record.customer_id)
+    @strawberry.field(graphql_type=Customer)
+    def customer(self, info: Info) -> Ready[Customer]:
+        return info.context.loaders.customer.build_now(self.record.customer_id, self._customer)
+
+    def _customer(self, record: CustomerRecord | None) -> Customer:
         if record is None:
             raise UpstreamBadResponse(
                 "crm",
@@ -133,39 +142,55 @@ class Order:
     def lines(self) -> list[OrderLine]:
         return [OrderLine(record=line, currency=self.record.currency) for line in self.record.lines]
 
-    @strawberry.field(description="ERP mrp.production where sale_ref = id")
-    async def production_plans(
-        self, info: Info
-    ) -> list[Annotated["ProductionPlan", strawberry.lazy("schema.production")]] | None:
-        from schema.production import ProductionPlan
+    @strawberry.field(
+        graphql_type=list[LazyPlan] | None, description="ERP mrp.production where sale_ref = id"
+    )
+    def production_plans(self, info: Info) -> Ready[list[ProductionPlan]]:
+        return info.context.loaders.plans_of_order.build_now(self.record.id, plans_of)
 
-        records = await info.context.loaders.plans_of_order.load(self.record.id)
-        return [ProductionPlan(record=record) for record in records]
-
-    @strawberry.field(description="SCM shipmentsByOrder")
-    async def shipments(
-        self, info: Info
-    ) -> list[Annotated["Shipment", strawberry.lazy("schema.shipments")]] | None:
-        from schema.shipments import Shipment
-
-        records = await info.context.loaders.shipments_of_order.load(self.record.id)
-        return [Shipment(record=record) for record in records]
-
-    @strawberry.field(description="ERP account.move where sale_ref = id")
-    async def invoices(self, info: Info) -> list[Invoice] | None:
-        records = await info.context.loaders.invoices_of_order.load(self.record.id)
-        return [Invoice(record=record) for record in records]
+    @strawberry.field(graphql_type=list[LazyShipment] | None, description="SCM shipmentsByOrder")
+    def shipments(self, info: Info) -> Ready[list[Shipment]]:
+        return info.context.loaders.shipments_of_order.build_now(self.record.id, shipments_of)
 
     @strawberry.field(
-        description="total minus the sum of quantity x product standardCost; "
-        "null if a cost is unknown"
+        graphql_type=list[Invoice] | None, description="ERP account.move where sale_ref = id"
     )
-    async def margin(self, info: Info) -> Money | None:
+    def invoices(self, info: Info) -> Ready[list[Invoice]]:
+        return info.context.loaders.invoices_of_order.build_now(self.record.id, invoices_of)
+
+    @strawberry.field(
+        graphql_type=Money | None,
+        description="total minus the sum of quantity x product standardCost; "
+        "null if a cost is unknown",
+    )
+    def margin(self, info: Info) -> Ready[Money | None]:
         codes = [line.product_code for line in self.record.lines]
-        products = await asyncio.gather(*(info.context.loaders.product.load(c) for c in codes))
+        return info.context.loaders.product.build_many_now(codes, self._margin)
+
+    def _margin(self, products: list[ProductRecord | None]) -> Money | None:
         cost = Decimal(0)
         for line, product in zip(self.record.lines, products, strict=True):
             if product is None or product.standard_cost is None:
                 return None
             cost += product.standard_cost * line.quantity
         return money(self.record.total - cost, self.record.currency)
+
+
+def plans_of(records: list[ProductionRecord]) -> list[ProductionPlan]:
+    from schema.production import ProductionPlan
+
+    return [ProductionPlan(record=record) for record in records]
+
+
+def shipments_of(records: list[ShipmentRecord]) -> list[Shipment]:
+    from schema.shipments import Shipment
+
+    return [Shipment(record=record) for record in records]
+
+
+def invoices_of(records: list[InvoiceRecord]) -> list[Invoice]:
+    return [Invoice(record=record) for record in records]
+
+
+def order_or_none(record: OrderRecord | None) -> Order | None:
+    return Order(record=record) if record is not None else None

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from resolvers.loaders import Ready
 from resolvers.records import ProductionRecord
 from schema.context import Info
-from schema.products import Product
+from schema.products import Product, product_or_none
 
 if TYPE_CHECKING:
     from schema.orders import Order
@@ -42,12 +43,11 @@ class ProductionPlan:
     def state(self) -> ProductionState:
         return ProductionState(self.record.state)
 
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
+    @strawberry.field(graphql_type=Product | None)
+    def product(self, info: Info) -> Ready[Product | None]:
         if not self.record.product_code:
             return None
-        record = await info.context.loaders.product.load(self.record.product_code)
-        return Product(record=record) if record is not None else None
+        return info.context.loaders.product.build_now(self.record.product_code, product_or_none)
 
     @strawberry.field
     def quantity(self) -> int:
@@ -65,13 +65,10 @@ class ProductionPlan:
     def workcenter(self) -> str | None:
         return self.record.workcenter
 
-    @strawberry.field
-    async def order(
-        self, info: Info
-    ) -> Annotated["Order", strawberry.lazy("schema.orders")] | None:
-        from schema.orders import Order
+    @strawberry.field(graphql_type=Annotated["Order", strawberry.lazy("schema.orders")] | None)
+    def order(self, info: Info) -> Ready[Order | None]:
+        from schema.orders import order_or_none
 
         if not self.record.sale_ref:
             return None
-        record = await info.context.loaders.order.load(self.record.sale_ref)
-        return Order(record=record) if record is not None else None
+        return info.context.loaders.order.build_now(self.record.sale_ref, order_or_none)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.loaders import Ready
 from resolvers.records import (
     ProductRecord,
     PurchaseOrderRecord,
@@ -96,10 +97,9 @@ class PurchaseOrder:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field
-    async def supplier(self, info: Info) -> Supplier | None:
-        record = await info.context.loaders.supplier.load(self.record.supplier_id)
-        return Supplier(record=record) if record is not None else None
+    @strawberry.field(graphql_type=Supplier | None)
+    def supplier(self, info: Info) -> Ready[Supplier | None]:
+        return info.context.loaders.supplier.build_now(self.record.supplier_id, supplier_or_none)
 
     @strawberry.field
     def sku(self) -> str:
@@ -146,26 +146,51 @@ class Product:
     def standard_cost(self, info: Info) -> Money | None:
         return money(self.record.standard_cost, info.context.settings.erp_currency)
 
-    @strawberry.field(description="SCM stockLevels for sku, one per warehouse; empty without a sku")
-    async def inventory(self, info: Info) -> list[InventoryLevel] | None:
+    @strawberry.field(
+        graphql_type=list[InventoryLevel] | None,
+        description="SCM stockLevels for sku, one per warehouse; empty without a sku",
+    )
+    def inventory(self, info: Info) -> Ready[list[InventoryLevel]]:
         if not self.record.scm_sku:
             return []
-        levels = await info.context.loaders.stock_of_sku.load(self.record.scm_sku)
-        return [InventoryLevel(record=level) for level in levels]
+        return info.context.loaders.stock_of_sku.build_now(self.record.scm_sku, inventory_of)
 
     @strawberry.field(
-        description="Sum over warehouses of max(onHand - reserved, 0); 0 without a sku"
+        graphql_type=int | None,
+        description="Sum over warehouses of max(onHand - reserved, 0); 0 without a sku",
     )
-    async def available_to_promise(self, info: Info) -> int | None:
+    def available_to_promise(self, info: Info) -> Ready[int]:
         if not self.record.scm_sku:
             return 0
-        levels = await info.context.loaders.stock_of_sku.load(self.record.scm_sku)
-        return sum(available_quantity(level) for level in levels)
+        return info.context.loaders.stock_of_sku.build_now(self.record.scm_sku, total_available)
 
-    @strawberry.field(description="SCM purchaseOrders (open) for sku; empty without a sku")
-    async def open_purchase_orders(self, info: Info) -> list[PurchaseOrder] | None:
+    @strawberry.field(
+        graphql_type=list[PurchaseOrder] | None,
+        description="SCM purchaseOrders (open) for sku; empty without a sku",
+    )
+    def open_purchase_orders(self, info: Info) -> Ready[list[PurchaseOrder]]:
         if not self.record.scm_sku:
             return []
-        records = await info.context.loaders.open_purchase_orders_of_sku.load(self.record.scm_sku)
         currency = info.context.settings.erp_currency
-        return [PurchaseOrder(record=record, currency=currency) for record in records]
+
+        def build(records: list[PurchaseOrderRecord]) -> list[PurchaseOrder]:
+            return [PurchaseOrder(record=record, currency=currency) for record in records]
+
+        loader = info.context.loaders.open_purchase_orders_of_sku
+        return loader.build_now(self.record.scm_sku, build)
+
+
+def product_or_none(record: ProductRecord | None) -> Product | None:
+    return Product(record=record) if record is not None else None
+
+
+def supplier_or_none(record: SupplierRecord | None) -> Supplier | None:
+    return Supplier(record=record) if record is not None else None
+
+
+def inventory_of(levels: list[StockLevelRecord]) -> list[InventoryLevel]:
+    return [InventoryLevel(record=level) for level in levels]
+
+
+def total_available(levels: list[StockLevelRecord]) -> int:
+    return sum(available_quantity(level) for level in levels)

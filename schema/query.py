@@ -8,9 +8,11 @@ import strawberry
 
 from gateway.errors import ForbiddenError, InputValidationError, UpstreamBadResponse
 from resolvers.records import OrderRecord
+from schema import prefetch
 from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
+from schema.lookahead import Selection
 from schema.orders import Order
 from schema.paging import PagePosition, decode_cursor, encode_cursor
 from schema.products import Product
@@ -55,6 +57,11 @@ async def customer_page(
     else:
         end_cursor = edges[-1].cursor if edges else after
     has_next = page.next_cursor is not None or not reached_page_end
+    await prefetch.customers(
+        info.context,
+        [edge.node.record for edge in edges],
+        Selection.of(info)["edges"]["node"],
+    )
     return CustomerConnection(
         edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor)
     )
@@ -85,7 +92,10 @@ class Query:
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         ensure_own_customer(info, str(id))
         record = await info.context.loaders.customer.load(str(id))
-        return Customer(record=record) if record is not None else None
+        if record is None:
+            return None
+        await prefetch.customers(info.context, [record], Selection.of(info))
+        return Customer(record=record)
 
     @strawberry.field(description="CRM paging, ordered by id")
     async def customers(
@@ -100,23 +110,33 @@ class Query:
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         record = await info.context.loaders.order.load(str(id))
-        if record is not None:
-            ensure_own_customer(info, record.customer_id)
-        return Order(record=record) if record is not None else None
+        if record is None:
+            return None
+        ensure_own_customer(info, record.customer_id)
+        await prefetch.orders(info.context, [record], Selection.of(info))
+        return Order(record=record)
 
     @strawberry.field(description="Same length and order as ids; null where an id is unknown")
     async def orders(self, info: Info, ids: list[strawberry.ID]) -> list[Order | None]:
         records = await info.context.loaders.order.load_many([str(i) for i in ids])
-        return [visible_item(info, record) for record in records]
+        items = [visible_item(info, record) for record in records]
+        shown = [item.record for item in items if isinstance(item, Order)]
+        await prefetch.orders(info.context, shown, Selection.of(info))
+        return items
 
     @strawberry.field
     async def product(self, info: Info, code: strawberry.ID) -> Product | None:
         record = await info.context.loaders.product.load(str(code))
-        return Product(record=record) if record is not None else None
+        if record is None:
+            return None
+        await prefetch.products(info.context, [record], Selection.of(info))
+        return Product(record=record)
 
     @strawberry.field
     async def products(self, info: Info, codes: list[strawberry.ID]) -> list[Product | None]:
         records = await info.context.loaders.product.load_many([str(c) for c in codes])
+        found = [record for record in records if record is not None]
+        await prefetch.products(info.context, found, Selection.of(info))
         return [Product(record=record) if record is not None else None for record in records]
 
     @strawberry.field
@@ -125,13 +145,20 @@ class Query:
         if record is not None and info.context.viewer.is_customer:
             order = await info.context.loaders.order.load(record.order_ref)
             ensure_own_customer(info, order.customer_id if order else "")
-        return Shipment(record=record) if record is not None else None
+        if record is None:
+            return None
+        await prefetch.shipments(info.context, [record], Selection.of(info))
+        return Shipment(record=record)
 
     @strawberry.field(
         description="The mobile order-status view: one order followed across all three systems"
     )
     async def order_tracking(self, info: Info, order_id: strawberry.ID) -> OrderTracking | None:
+        selection = Selection.of(info)
+        prefetch.tracking_joins(info.context, str(order_id), selection)
         record = await info.context.loaders.order.load(str(order_id))
-        if record is not None:
-            ensure_own_customer(info, record.customer_id)
-        return OrderTracking(record=record) if record is not None else None
+        if record is None:
+            return None
+        ensure_own_customer(info, record.customer_id)
+        await prefetch.orders(info.context, [record], selection["order"])
+        return OrderTracking(record=record)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from resolvers.loaders import Ready
 from resolvers.records import ShipmentRecord, TrackingEventRecord
 from schema.context import Info
 
@@ -92,11 +93,11 @@ class Shipment:
     def events(self) -> list[TrackingEvent]:
         return [TrackingEvent(record=event) for event in self.record.events]
 
-    @strawberry.field(description="CRM order where id = orderRef")
-    async def order(
-        self, info: Info
-    ) -> Annotated["Order", strawberry.lazy("schema.orders")] | None:
-        from schema.orders import Order
+    @strawberry.field(
+        graphql_type=Annotated["Order", strawberry.lazy("schema.orders")] | None,
+        description="CRM order where id = orderRef",
+    )
+    def order(self, info: Info) -> Ready[Order | None]:
+        from schema.orders import order_or_none
 
-        record = await info.context.loaders.order.load(self.record.order_ref)
-        return Order(record=record) if record is not None else None
+        return info.context.loaders.order.build_now(self.record.order_ref, order_or_none)

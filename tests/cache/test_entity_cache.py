@@ -367,9 +367,7 @@ async def test_counters_are_kept_per_kind_as_plain_integers():
     cache = EntityCache(LocalStore())
     supplier_kind = DEFAULT_KINDS["supplier"]
     fetch = FakeFetch({"SUP-001": samples.supplier()})
-    wrapped = cache.wrap(
-        supplier_kind, fetch, key_of=str, value_type=SupplierRecord | None
-    )
+    wrapped = cache.wrap(supplier_kind, fetch, key_of=str, value_type=SupplierRecord | None)
     await wrapped(["SUP-001", "SUP-404"])
     await wrapped(["SUP-001", "SUP-404"])
 

@@ -56,9 +56,7 @@ def test_events_and_persisted_queries_are_not_versioned():
 
 
 def test_every_entity_has_a_kind_with_the_ttl_of_how_fast_it_changes():
-    assert {
-        entity: (kind.system, kind.ttl_s) for entity, kind in DEFAULT_KINDS.items()
-    } == ENTITIES
+    assert {entity: (kind.system, kind.ttl_s) for entity, kind in DEFAULT_KINDS.items()} == ENTITIES
     for kind in DEFAULT_KINDS.values():
         assert kind.negative_ttl_s == min(kind.ttl_s, 10)
         assert kind.grace_s == 300

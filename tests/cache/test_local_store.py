@@ -39,8 +39,12 @@ async def test_set_if_absent_sets_once_until_the_entry_expires():
 async def test_deletes_count_only_live_entries():
     store = LocalStore()
     await store.set_many(
-        [("sg:v1:crm:order:1", b"", 10_000), ("sg:v1:crm:order:2", b"", 10_000),
-         ("sg:v1:erp:product:1", b"", 10_000), ("gone", b"", 1)]
+        [
+            ("sg:v1:crm:order:1", b"", 10_000),
+            ("sg:v1:crm:order:2", b"", 10_000),
+            ("sg:v1:erp:product:1", b"", 10_000),
+            ("gone", b"", 1),
+        ]
     )
     await asyncio.sleep(0.01)
 

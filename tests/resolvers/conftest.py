@@ -59,7 +59,10 @@ def crm_for(
 ) -> Callable[..., CrmClient]:
     def make(upstream: FakeUpstream, config: ResilienceConfig | None = None) -> CrmClient:
         return CrmClient(
-            http_over(upstream), BASE_URL, CRM_TOKEN, call_log=call_log,
+            http_over(upstream),
+            BASE_URL,
+            CRM_TOKEN,
+            call_log=call_log,
             resilience=config or resilience,
         )
 
@@ -74,7 +77,10 @@ def erp_for(
 ) -> Callable[..., ErpClient]:
     def make(upstream: FakeUpstream, config: ResilienceConfig | None = None) -> ErpClient:
         return ErpClient(
-            http_over(upstream), BASE_URL, ERP_API_KEY, call_log=call_log,
+            http_over(upstream),
+            BASE_URL,
+            ERP_API_KEY,
+            call_log=call_log,
             resilience=config or resilience,
         )
 
@@ -89,7 +95,10 @@ def scm_for(
 ) -> Callable[..., ScmClient]:
     def make(upstream: FakeUpstream, config: ResilienceConfig | None = None) -> ScmClient:
         return ScmClient(
-            http_over(upstream), BASE_URL, SCM_TOKEN, call_log=call_log,
+            http_over(upstream),
+            BASE_URL,
+            SCM_TOKEN,
+            call_log=call_log,
             resilience=config or resilience,
         )
 

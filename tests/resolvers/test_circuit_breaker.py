@@ -103,8 +103,13 @@ async def test_a_success_in_between_starts_the_count_again(crm_for, one_shot):
 
 @pytest.mark.parametrize(
     "answer",
-    [httpx.Response(400), httpx.Response(401), httpx.Response(404), httpx.Response(429),
-     httpx.Response(200, text="garbage")],
+    [
+        httpx.Response(400),
+        httpx.Response(401),
+        httpx.Response(404),
+        httpx.Response(429),
+        httpx.Response(200, text="garbage"),
+    ],
     ids=["400", "401", "404", "429", "garbage"],
 )
 async def test_refusals_and_bad_answers_do_not_open_the_breaker(crm_for, one_shot, answer):
@@ -117,9 +122,7 @@ async def test_refusals_and_bad_answers_do_not_open_the_breaker(crm_for, one_sho
     assert crm.breaker_state == "closed"
 
 
-async def test_an_open_breaker_fails_fast_without_a_request(
-    crm_for, one_shot, call_log, fake_time
-):
+async def test_an_open_breaker_fails_fast_without_a_request(crm_for, one_shot, call_log, fake_time):
     upstream = FakeUpstream(Switchable(httpx.Response(503)))
     crm = crm_for(upstream, one_shot)
     await fail_reads(crm, 5)

@@ -49,8 +49,11 @@ async def test_a_customer_is_mapped_to_a_typed_record(crm_for):
 
 
 async def test_a_customer_without_optional_fields_maps_them_to_none(crm_for):
-    bare = {k: v for k, v in crm_customer().items() if k in {"id", "name", "segment",
-                                                            "created_at", "updated_at"}}
+    bare = {
+        k: v
+        for k, v in crm_customer().items()
+        if k in {"id", "name", "segment", "created_at", "updated_at"}
+    }
     upstream = FakeUpstream(lambda request: json_response({"records": [bare]}))
     customer = (await crm_for(upstream).customers_by_ids(["C-000001"]))["C-000001"]
 

@@ -70,9 +70,7 @@ async def test_the_deadline_bounds_all_attempts_and_waits_of_a_slow_read(
     assert spent <= strict.deadline_s + FLOAT_SLACK
 
 
-async def test_each_attempt_gets_at_most_what_is_left_of_the_deadline(
-    crm_for, strict, fake_time
-):
+async def test_each_attempt_gets_at_most_what_is_left_of_the_deadline(crm_for, strict, fake_time):
     slow = SlowUpstream(fake_time, latency_s=60.0, answer=json_response({"records": []}))
 
     with pytest.raises(UpstreamTimeout):

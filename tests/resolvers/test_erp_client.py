@@ -72,7 +72,14 @@ async def test_products_are_read_by_default_code_asking_only_for_the_record_fiel
     assert params["model"] == "product.product"
     assert params["domain"] == [["default_code", "in", ["P-1001", "P-2002"]]]
     assert set(params["fields"]) == {
-        "id", "default_code", "name", "list_price", "standard_cost", "uom", "scm_sku", "active",
+        "id",
+        "default_code",
+        "name",
+        "list_price",
+        "standard_cost",
+        "uom",
+        "scm_sku",
+        "active",
     }
     assert params["limit"] == 500
 
@@ -262,8 +269,13 @@ async def test_an_access_denied_message_echoing_the_api_key_does_not_leak_it(erp
         {"jsonrpc": "2.0", "id": 1, "error": "boom"},
         {"jsonrpc": "2.0", "id": 999, "result": []},
     ],
-    ids=["no-result", "result-not-a-list", "records-not-objects", "error-not-an-object",
-         "foreign-id"],
+    ids=[
+        "no-result",
+        "result-not-a-list",
+        "records-not-objects",
+        "error-not-an-object",
+        "foreign-id",
+    ],
 )
 async def test_a_json_rpc_answer_off_the_envelope_is_a_bad_response(erp_for, body):
     upstream = FakeUpstream(lambda request: json_response(body))

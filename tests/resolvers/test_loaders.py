@@ -101,7 +101,7 @@ async def test_each_loader_asks_its_upstream_and_gives_its_default_for_an_unknow
 
 
 async def test_the_loaders_cover_every_field_of_loaders():
-    assert {row[0] for row in LOADER_DEFAULTS} == set(Loaders.__dataclass_fields__)
+    assert {row[0] for row in LOADER_DEFAULTS} == set(Loaders.__dataclass_fields__) - {"naive"}
 
 
 async def test_open_purchase_orders_ask_the_scm_for_open_ones_only(clients_over):
@@ -131,7 +131,10 @@ async def test_orders_of_customers_cost_one_crm_call_per_distinct_status(clients
     )
 
     assert [[o.id for o in orders] for orders in results] == [
-        ["SO-C-1-confirmed"], ["SO-C-2-confirmed"], ["SO-C-1-None"], ["SO-C-3-shipped"],
+        ["SO-C-1-confirmed"],
+        ["SO-C-2-confirmed"],
+        ["SO-C-1-None"],
+        ["SO-C-3-shipped"],
     ]
     assert call_log.count("crm", "orders_by_customer_ids") == 3
     asked = sorted(
@@ -149,9 +152,7 @@ async def test_when_a_fetch_fails_every_key_of_its_batch_gets_the_error(clients_
     assert [type(outcome) for outcome in outcomes] == [UpstreamUnavailable, UpstreamUnavailable]
 
 
-async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(
-    clients_over, resilience
-):
+async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(clients_over, resilience):
     # The first load fails for good: its first attempt and every retry get a 503.
     failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
     answers = in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))

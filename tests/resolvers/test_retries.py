@@ -175,8 +175,14 @@ async def test_a_read_that_was_refused_or_answered_badly_is_not_retried(
 
 async def test_an_erp_access_denied_envelope_is_not_retried(erp_for, fake_time):
     denied = json_response(
-        {"jsonrpc": "2.0", "error": {"code": 200, "message": "Odoo Server Error",
-                                     "data": {"name": "odoo.exceptions.AccessDenied"}}}
+        {
+            "jsonrpc": "2.0",
+            "error": {
+                "code": 200,
+                "message": "Odoo Server Error",
+                "data": {"name": "odoo.exceptions.AccessDenied"},
+            },
+        }
     )
     upstream = FakeUpstream(in_turn(denied, SUCCESS["erp"]))
 
@@ -251,13 +257,13 @@ async def test_cancel_order_is_never_retried(crm_for, call_log, fake_time, failu
 @pytest.mark.parametrize(
     ("call", "answer", "error_type"),
     [
-        (lambda crm: crm.create_order("C-1", [("P-1", 1)], None),
-         json_response({"error": {"code": "VALIDATION", "message": "no", "fields": {}}}, 422),
-         InputValidationError),
-        (lambda crm: crm.cancel_order("SO-404"), json_response({"error": {}}, 404),
-         NotFoundError),
-        (lambda crm: crm.cancel_order("SO-1"), json_response({"error": {}}, 409),
-         ConflictError),
+        (
+            lambda crm: crm.create_order("C-1", [("P-1", 1)], None),
+            json_response({"error": {"code": "VALIDATION", "message": "no", "fields": {}}}, 422),
+            InputValidationError,
+        ),
+        (lambda crm: crm.cancel_order("SO-404"), json_response({"error": {}}, 404), NotFoundError),
+        (lambda crm: crm.cancel_order("SO-1"), json_response({"error": {}}, 409), ConflictError),
     ],
     ids=["create-422", "cancel-404", "cancel-409"],
 )

@@ -58,7 +58,10 @@ async def test_stock_levels_list_every_warehouse_per_sku_and_every_requested_sku
     assert levels["SKU-2"] == []
     level = levels["SKU-1"][0]
     assert (level.on_hand, level.reserved, level.in_transit, level.reorder_point) == (
-        120, 20, 5, 50,
+        120,
+        20,
+        5,
+        50,
     )
     assert level.updated_at == datetime(2026, 11, 25, 10, tzinfo=UTC)
 
@@ -184,8 +187,14 @@ async def test_a_graphql_errors_array_is_an_upstream_rejection_with_its_code(scm
         {"data": {"stockLevels": [{"sku": "SKU-1"}]}},
         {"errors": "bad"},
     ],
-    ids=["no-data", "wrong-root-field", "not-a-list", "wrong-type", "missing-fields",
-         "errors-not-a-list"],
+    ids=[
+        "no-data",
+        "wrong-root-field",
+        "not-a-list",
+        "wrong-type",
+        "missing-fields",
+        "errors-not-a-list",
+    ],
 )
 async def test_a_graphql_answer_off_the_contract_is_a_bad_response(scm_for, body):
     upstream = FakeUpstream(lambda request: json_response(body))

@@ -62,8 +62,8 @@ def assert_no_secret_in(error: Exception) -> None:
 
 
 @pytest.mark.parametrize(
-    "transport_error", [httpx.ReadTimeout("slow"), httpx.ConnectTimeout("slow"),
-                        httpx.PoolTimeout("busy")]
+    "transport_error",
+    [httpx.ReadTimeout("slow"), httpx.ConnectTimeout("slow"), httpx.PoolTimeout("busy")],
 )
 async def test_a_timeout_is_an_upstream_timeout(system, call_upstream, transport_error):
     error = await failure_of(call_upstream, raising(transport_error))
@@ -76,8 +76,11 @@ async def test_a_timeout_is_an_upstream_timeout(system, call_upstream, transport
 
 @pytest.mark.parametrize(
     "transport_error",
-    [httpx.ConnectError("refused"), httpx.RemoteProtocolError("reset"),
-     httpx.ReadError("broken pipe")],
+    [
+        httpx.ConnectError("refused"),
+        httpx.RemoteProtocolError("reset"),
+        httpx.ReadError("broken pipe"),
+    ],
 )
 async def test_a_connection_failure_is_upstream_unavailable(system, call_upstream, transport_error):
     error = await failure_of(call_upstream, raising(transport_error))
@@ -197,9 +200,17 @@ async def test_when_one_chunk_fails_the_others_are_cancelled_and_the_error_comes
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("7", 7.0), (" 0 ", 0.0), ("1.5", 1.5), ("-3", None), ("soon", None), ("nan", None),
-     (None, None), ("Wed, 25 Nov 2026 10:00:30 GMT", 30.0),
-     ("Wed, 25 Nov 2026 09:00:00 GMT", 0.0)],
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        ("1.5", 1.5),
+        ("-3", None),
+        ("soon", None),
+        ("nan", None),
+        (None, None),
+        ("Wed, 25 Nov 2026 10:00:30 GMT", 30.0),
+        ("Wed, 25 Nov 2026 09:00:00 GMT", 0.0),
+    ],
 )
 def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
     now = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)

@@ -1,0 +1,171 @@
+"""Root resolvers load their answer's joins a level at a time (``schema/prefetch.py``).
+
+Through a real gateway over HTTP in front of the simulators: the joins are settled
+before graphql-core reaches their fields (no field awaits), only what the query selects
+and the viewer may see is loaded, and the call counts stay at the minimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import resolvers.loaders
+from gateway.auth import issue_token
+from tests.gateway_fixtures import JWT_SECRET, GraphQL, SimCounters
+
+DASHBOARD = """{ customers(first: 50) { edges { node { id name orders {
+    id status lines { quantity product { code inventory { available } } }
+    productionPlans { state } shipments { status } } } } } }"""
+
+
+class LateBuilds:
+    """Counts the fields that had to await their loader: the prefetch missed them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def late_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[LateBuilds]:
+    counter = LateBuilds()
+    original = resolvers.loaders._build_later
+
+    def counting(value: Awaitable[Any], build: Callable[[Any], Any]) -> Awaitable[Any]:
+        counter.count += 1
+        return original(value, build)
+
+    monkeypatch.setattr(resolvers.loaders, "_build_later", counting)
+    yield counter
+
+
+def calls(stats: dict[str, dict[str, Any]]) -> dict[str, int]:
+    return {
+        operation: figures["calls"]
+        for system in stats.values()
+        for operation, figures in system["operations"].items()
+        if figures["calls"]
+    }
+
+
+def test_every_join_of_the_dashboard_is_settled_before_its_field_resolves(
+    uncached_graphql: GraphQL, late_builds: LateBuilds
+) -> None:
+    data = uncached_graphql(DASHBOARD)
+
+    orders = [o for edge in data["customers"]["edges"] for o in edge["node"]["orders"]]
+    assert len(orders) > 100
+    assert any(o["productionPlans"] for o in orders) and any(o["shipments"] for o in orders)
+    assert late_builds.count == 0
+
+
+def test_a_join_left_out_by_include_false_costs_no_upstream_call(
+    uncached_graphql: GraphQL, sim_counters: SimCounters
+) -> None:
+    query = """query ($plans: Boolean!, $noShipments: Boolean!) {
+      orders(ids: ["SO-100001", "SO-100002"]) {
+        id productionPlans @include(if: $plans) { state }
+        ... @skip(if: $noShipments) { shipments { status } } } }"""
+    sim_counters.reset()
+
+    data = uncached_graphql(query, {"plans": False, "noShipments": True})
+
+    assert [order["id"] for order in data["orders"]] == ["SO-100001", "SO-100002"]
+    assert calls(sim_counters.read()) == {"orders.by_ids": 1}
+
+
+def test_joins_named_inside_fragments_are_prefetched_once(
+    uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds
+) -> None:
+    query = """
+      fragment Shipping on Order { shipments { status order { id } } }
+      query { orders(ids: ["SO-100001", "SO-100002", "SO-100003"]) { id ...Shipping } }"""
+    sim_counters.reset()
+
+    data = uncached_graphql(query)
+
+    for order in data["orders"]:
+        assert all(s["order"]["id"] == order["id"] for s in order["shipments"])
+    # The shipments' orders are the ones already loaded: no second CRM call.
+    assert calls(sim_counters.read()) == {"orders.by_ids": 1, "shipmentsByOrder": 1}
+    assert late_builds.count == 0
+
+
+def test_the_arguments_of_orders_bound_what_is_prefetched_below_them(
+    uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds
+) -> None:
+    query = """{ customers(first: 6) { edges { node {
+        orders(status: DELIVERED, first: 1) { status shipments { status } } } } } }"""
+    sim_counters.reset()
+
+    data = uncached_graphql(query)
+
+    shown = [o for edge in data["customers"]["edges"] for o in edge["node"]["orders"]]
+    assert shown and all(order["status"] == "DELIVERED" for order in shown)
+    stats = sim_counters.read()
+    shipments = stats["scm"]["operations"]["shipmentsByOrder"]
+    # One order per customer at most: the batch holds no order the answer leaves out.
+    assert shipments["calls"] == 1 and shipments["max_batch"] == len(shown) <= 6
+    assert late_builds.count == 0
+
+
+def test_a_join_the_viewer_may_not_see_is_not_fetched(
+    secured_gateway_url: str, sim_counters: SimCounters
+) -> None:
+    bearer = issue_token(JWT_SECRET, "crm-only", "crm:read")
+    sim_counters.reset()
+
+    response = httpx.post(
+        f"{secured_gateway_url}/graphql",
+        json={"query": '{ order(id: "SO-100001") { id productionPlans { state } } }'},
+        headers={"Authorization": f"Bearer {bearer}", "Cache-Control": "no-cache"},
+    )
+
+    body = response.json()
+    assert body["data"]["order"] == {"id": "SO-100001", "productionPlans": None}
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"FORBIDDEN"}
+    assert "mrp.production.search_read" not in calls(sim_counters.read())
+
+
+def test_tracking_asks_the_erp_and_the_scm_without_waiting_for_the_crm(
+    uncached_graphql: GraphQL, sim_counters: SimCounters
+) -> None:
+    query = """query ($id: ID!) { orderTracking(orderId: $id) {
+        stage timeline { label } order { customer { name } } } }"""
+    sim_counters.reset()
+
+    data = uncached_graphql(query, {"id": "SO-999999"})
+
+    # The order is unknown, yet plans, invoices and shipments were asked for: they went
+    # out beside the CRM call, keyed by the id the client gave, not after its answer.
+    assert data["orderTracking"] is None
+    assert calls(sim_counters.read()) == {
+        "orders.by_ids": 1,
+        "mrp.production.search_read": 1,
+        "account.move.search_read": 1,
+        "shipmentsByOrder": 1,
+    }
+
+
+def test_a_tracking_view_still_costs_one_call_per_system_operation(
+    uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds
+) -> None:
+    query = """query ($id: ID!) { orderTracking(orderId: $id) {
+        stage progress estimatedDelivery timeline { label }
+        order { id customer { name } } } }"""
+    sim_counters.reset()
+
+    data = uncached_graphql(query, {"id": "SO-100010"})
+
+    assert data["orderTracking"]["order"]["id"] == "SO-100010"
+    assert calls(sim_counters.read()) == {
+        "orders.by_ids": 1,
+        "customers.by_ids": 1,
+        "mrp.production.search_read": 1,
+        "account.move.search_read": 1,
+        "shipmentsByOrder": 1,
+    }
+    assert late_builds.count == 0
