@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
@@ -17,6 +17,7 @@ from schema.error_codes import ErrorCodes, log_error
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
+from schema.parse_cache import CachedParse
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.stream_errors import StreamErrorCodes
@@ -40,11 +41,13 @@ def create_schema(
 ) -> strawberry.Schema:
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
+    parsed: DocumentCache[DocumentNode] = DocumentCache(max_entries=1000)
     # Factories, not instances: strawberry builds fresh extensions for each request.
     extensions: list[Any] = [
         ErrorCodes,
         StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: CachedParse(parsed),
         lambda: EnforceQueryLimits(query_limits, validated),
     ]
     if not introspection:
