@@ -13,14 +13,20 @@ slot, pipelined per node (redis-py's ``mget_nonatomic``), so a batch costs one r
 trip per node that holds part of it. Deletes are split the same way, and a pattern
 delete scans every primary.
 
+Reads issued in the same event-loop tick share one MGET (on one server): a tracking
+view's order, plans, shipments and invoices loaders each read their keys at once, and
+one round trip with one pooled connection serves all four.
+
 ``round_trip_hook(command, key_count)``, when given, wraps every round trip (tracing).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -42,6 +48,14 @@ BACKEND_ERRORS = (RedisError, OSError)
 RoundTripHook = Callable[[str, int], AbstractContextManager[object]]
 
 
+@dataclass
+class _TickReads:
+    """The keys asked for during one event-loop tick, read together when it ends."""
+
+    answer: asyncio.Future[list[bytes | None]]
+    keys: list[str] = field(default_factory=list)
+
+
 class RedisStore:
     def __init__(
         self,
@@ -56,6 +70,8 @@ class RedisStore:
         self._breaker = Breaker(breaker_open_s)
         self._scan_batch = scan_batch
         self._round_trip_hook = round_trip_hook
+        self._tick_reads: _TickReads | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
         self.stats = StoreStats()
 
     @classmethod
@@ -97,15 +113,52 @@ class RedisStore:
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
-        read = (
-            self._client.mget_nonatomic  # type: ignore[union-attr]
-            if self._cluster
-            else self._client.mget
-        )
-        values: list[bytes | None] = await self._call(
-            "MGET", partial(read, list(keys)), [None] * len(keys), len(keys)
-        )
+        if self._cluster:
+            values: list[bytes | None] = await self._mget(
+                self._client.mget_nonatomic,  # type: ignore[union-attr]
+                list(keys),
+            )
+        else:
+            values = await self._read_with_this_tick(keys)
         self.stats.count_reads(values)
+        return values
+
+    async def _read_with_this_tick(self, keys: Sequence[str]) -> list[bytes | None]:
+        reads = self._tick_reads
+        if reads is None:
+            loop = asyncio.get_running_loop()
+            reads = self._tick_reads = _TickReads(loop.create_future())
+            loop.call_soon(self._flush_tick_reads)
+        start = len(reads.keys)
+        reads.keys.extend(keys)
+        # shield: one reader cancelled must not cancel the read the others wait for.
+        values = await asyncio.shield(reads.answer)
+        return values[start : start + len(keys)]
+
+    def _flush_tick_reads(self) -> None:
+        reads, self._tick_reads = self._tick_reads, None
+        if reads is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._read_for_tick(reads))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _read_for_tick(self, reads: _TickReads) -> None:
+        try:
+            values = await self._mget(self._client.mget, reads.keys)
+        except BaseException as error:
+            if not reads.answer.done():
+                reads.answer.set_exception(error)
+            raise
+        if not reads.answer.done():
+            reads.answer.set_result(values)
+
+    async def _mget(
+        self, read: Callable[[list[str]], Awaitable[Any]], keys: list[str]
+    ) -> list[bytes | None]:
+        values: list[bytes | None] = await self._call(
+            "MGET", partial(read, keys), [None] * len(keys), len(keys)
+        )
         return values
 
     async def set_many(self, items: Sequence[StoreItem]) -> None:

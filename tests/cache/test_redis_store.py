@@ -152,3 +152,31 @@ async def test_a_busy_connection_pool_skips_the_cache_without_opening_the_breake
     finally:
         await blocker.close()
         await store.close()
+
+
+async def test_reads_of_one_tick_share_one_mget_and_each_gets_its_own_values(
+    redis_store, prefix
+):
+    await redis_store.set_many([(f"{prefix}:{n}", str(n).encode(), 10_000) for n in range(6)])
+
+    first, second, third = await asyncio.gather(
+        redis_store.get_many([f"{prefix}:0", f"{prefix}:1"]),
+        redis_store.get_many([f"{prefix}:5", f"{prefix}:missing"]),
+        redis_store.get_many([f"{prefix}:1", f"{prefix}:3", f"{prefix}:4"]),
+    )
+
+    assert (first, second, third) == ([b"0", b"1"], [b"5", None], [b"1", b"3", b"4"])
+    assert redis_store.stats.commands == {"PIPELINE": 1, "MGET": 1}
+    assert (redis_store.stats.hits, redis_store.stats.misses) == (6, 1)
+
+
+async def test_a_cancelled_reader_does_not_cancel_the_read_of_its_tick(redis_store, prefix):
+    await redis_store.set_many([(f"{prefix}:kept", b"1", 10_000)])
+
+    abandoned = asyncio.ensure_future(redis_store.get_many([f"{prefix}:gone"]))
+    kept = asyncio.ensure_future(redis_store.get_many([f"{prefix}:kept"]))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+
+    assert await kept == [b"1"]
+    assert abandoned.cancelled()
