@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar, cast
 
@@ -122,9 +122,13 @@ class EntityCache:
             fresh, stale = await self._read(batch, list(keys_by_cache_key))
         misses = [cache_key for cache_key in keys_by_cache_key if cache_key not in fresh]
         counters.misses += len(misses)
+        if batch.stale_log is not None and fresh:
+            self._note_freshness(batch, batch.stale_log, fresh.values())
         if misses:
             first_key = {cache_key: keys_by_cache_key[cache_key][0] for cache_key in misses}
             fetched, failures = await self._fetch_misses(batch, first_key)
+            if batch.stale_log is not None and fetched:
+                self._note_freshness(batch, batch.stale_log, fetched.values())
             fresh.update(fetched)
             fresh.update(self._fall_back_to_stale(batch, failures, stale, key_texts))
 
@@ -134,6 +138,15 @@ class EntityCache:
             if entry.present
             for key in keys_by_cache_key[cache_key]
         }
+
+    def _note_freshness(
+        self, batch: _BatchSettings[Any, Any], log: StaleLog, entries: Iterable[CachedEntry[Any]]
+    ) -> None:
+        """How long the least fresh of ``entries`` stays fresh, for the answer's lifetime."""
+        kind = batch.kind
+        now = self._clock()
+        shortest = min(kind.fresh_for_s(entry.present) - entry.age_s(now) for entry in entries)
+        log.served_fresh(kind.system, max(shortest, 0.0))
 
     async def _read(
         self, batch: _BatchSettings[Any, Any], cache_keys: list[str]

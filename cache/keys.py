@@ -4,6 +4,8 @@
     <prefix>:v<schema_version>:<system>:<entity>:<a>|<b> sg:v1:crm:orders_of_customer:C-1|*
     <prefix>:event:<system>:<event_id>                   webhook de-duplication
     <prefix>:apq:<sha256>                                persisted queries
+    <prefix>:v<schema_version>:answer:<sha256>           whole answers (cache.response_cache)
+    <prefix>:v<schema_version>:answer-generation:<system>
 
 The schema version is part of every record key: bump it whenever a record in
 ``resolvers.records`` changes shape, and entries of the old layout are simply never
@@ -50,6 +52,12 @@ class KeyLayout:
         """A SCAN pattern for every key of one entity, or of a whole system."""
         base = f"{glob_escape(self.namespace)}:{glob_escape(system)}:"
         return f"{base}{glob_escape(entity)}:*" if entity is not None else f"{base}*"
+
+    def answer_key(self, sha256_hex: str) -> str:
+        return f"{self.namespace}:answer:{sha256_hex}"
+
+    def answer_generation_key(self, system: str) -> str:
+        return f"{self.namespace}:answer-generation:{system}"
 
     def event_key(self, system: str, event_id: str) -> str:
         return event_key(self.prefix, system, event_id)

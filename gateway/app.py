@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,6 +59,11 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = graphql.runtime = runtime
+        # What exists now (modules, the schema, the pools) lives as long as the process:
+        # moved out of the collector's view, full collections stop re-walking it after
+        # every few large answers (a dashboard allocates ~100k objects).
+        gc.collect()
+        gc.freeze()
         observed = observe_runtime(app, runtime)
         logger.info(
             "supplygraph gateway up: crm=%s erp=%s scm=%s cache=%s",

@@ -36,6 +36,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
+from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from gateway.auth import AuthenticationError, Authenticator, Viewer
 from gateway.http_media import APPLICATION_JSON, negotiate
@@ -51,6 +52,7 @@ from gateway.http_response import (
     request_error_status,
     status_of,
 )
+from gateway.kept_answers import count, is_query, keepable, kept_response, note_hit, view_of
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -273,6 +275,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed = await self.read_operations(request)
         operations = parsed if isinstance(parsed, list) else [parsed]
         resolved = [await self.resolved(operation) for operation in operations]
+        answers = self.live_runtime().answers
+        if answers is not None and not isinstance(parsed, list):
+            return await self.answer_keeping(request, media_type, resolved[0], answers)
         context = await self.get_context(request, Response())
         results = await asyncio.gather(
             *(self.execute_operation_of(request, operation, context) for operation in resolved)
@@ -282,6 +287,43 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             # Each operation of a batch carries its own errors; the batch itself ran.
             return json_response(bodies, 200, media_type)
         return json_response(bodies[0], status_of(media_type, results[0]), media_type)
+
+    async def answer_keeping(
+        self,
+        request: Request,
+        media_type: str,
+        operation: GraphQLRequestData,
+        answers: ResponseCache,
+    ) -> Response:
+        """One operation, answered from a kept answer when there is one for this view."""
+        key = answers.key_for(
+            operation.query or "",
+            operation.operation_name,
+            operation.variables,
+            view_of(self.viewer_of(request)),
+        )
+        policy = cache_policy_of(request)
+        lookup = await answers.lookup(key)
+        if lookup.answer is not None and policy.read:
+            note_hit(self.schema, operation)
+            return kept_response(lookup.answer, media_type)
+        count("miss")
+        context = await self.get_context(request, Response())
+        result = await self.execute_operation_of(request, operation, context)
+        body = await self.response_body(request, result)
+        response = json_response(body, status_of(media_type, result), media_type)
+        stale_log = request.scope["state"]["stale_log"]
+        if policy.write and keepable(result, stale_log) and is_query(self.schema, operation):
+            kept = await answers.keep(
+                key,
+                bytes(response.body),
+                fresh_for_s=stale_log.fresh_for_s,
+                systems=sorted(stale_log.systems),
+                generations=lookup.generations,
+            )
+            if kept:
+                count("kept")
+        return response
 
     async def execute_operation_of(
         self, request: Request, operation: GraphQLRequestData, context: GatewayContext

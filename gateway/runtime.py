@@ -15,7 +15,9 @@ from cache.apq import PersistedQueries
 from cache.entity_cache import EntityCache
 from cache.fetcher_cache import caching_wrapper
 from cache.invalidation import Invalidator
+from cache.keys import KeyLayout
 from cache.policy import RequestCachePolicy, kinds_with_ttls
+from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
@@ -55,6 +57,8 @@ class Runtime:
     entity_cache: EntityCache
     invalidator: Invalidator
     persisted_queries: PersistedQueries
+    # Whole answers; None when turned off (and for the naive benchmark resolver).
+    answers: ResponseCache | None
     # Order change notices for subscriptions, shared by every process through Redis.
     order_events: OrderEvents
 
@@ -70,6 +74,15 @@ class Runtime:
             round_trip_hook=cache_round_trip,
         )
         kinds = kinds_with_ttls(settings.cache_ttls)
+        answers = (
+            ResponseCache(
+                store,
+                KeyLayout(settings.cache_prefix, SCHEMA_VERSION),
+                max_body_bytes=settings.response_cache_max_bytes,
+            )
+            if settings.response_cache and not settings.naive_loaders
+            else None
+        )
 
         async def customer_ids_of_orders(order_ids: Sequence[str]) -> Mapping[str, str]:
             # Asked of the CRM, not the cache: a new order was never cached.
@@ -91,7 +104,9 @@ class Runtime:
                 schema_version=SCHEMA_VERSION,
                 kinds=kinds,
                 customer_ids_of_orders=customer_ids_of_orders,
+                answers=answers,
             ),
+            answers=answers,
             persisted_queries=PersistedQueries(store, prefix=settings.cache_prefix),
             order_events=open_order_events(
                 settings.redis_url,

@@ -55,6 +55,10 @@ class Settings(BaseModel):
     redis_cluster: bool = False
     # Per entity kind ("order", "stock_of_sku", ...) TTL overrides in seconds.
     cache_ttls: dict[str, float] = {}
+    # Whole answers of error-free queries, per view, as long as their records stay fresh
+    # (cache.response_cache); answers larger than the limit are not kept.
+    response_cache: bool = True
+    response_cache_max_bytes: int = 2_000_000
 
     # Webhook signing secrets, one per system.
     webhook_secret_crm: SecretStr = SecretStr("crm-webhook-secret")

@@ -29,6 +29,12 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 class GatewaySchema(strawberry.Schema):
     """Logs each error once, by kind: expected failures as one line, bugs with their stack."""
 
+    parsed_documents: DocumentCache[DocumentNode] | None = None
+
+    def parsed_document(self, query: str) -> DocumentNode | None:
+        """The document of ``query`` if this schema has parsed it before."""
+        return self.parsed_documents.get(query) if self.parsed_documents is not None else None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -38,7 +44,7 @@ class GatewaySchema(strawberry.Schema):
 
 def create_schema(
     limits: QueryLimits | None = None, *, max_tokens: int = 5000, introspection: bool = True
-) -> strawberry.Schema:
+) -> GatewaySchema:
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
     parsed: DocumentCache[DocumentNode] = DocumentCache(max_entries=1000)
@@ -59,6 +65,7 @@ def create_schema(
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
     )
+    schema.parsed_documents = parsed
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema

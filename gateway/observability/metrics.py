@@ -86,6 +86,12 @@ CACHE_KEYS = Counter(
     "(joined a fetch under way), stale_served, written.",
     ["kind", "result"],
 )
+ANSWER_CACHE = Counter(
+    "supplygraph_answer_cache",
+    "Whole-answer cache (cache.response_cache) by result: hit (served kept), miss (built), "
+    "kept (stored after building).",
+    ["result"],
+)
 CACHE_ERRORS = Counter(
     "supplygraph_cache_errors",
     "Entity cache errors by kind: codec (entry unreadable or unwritable), upstream "

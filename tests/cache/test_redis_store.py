@@ -154,9 +154,7 @@ async def test_a_busy_connection_pool_skips_the_cache_without_opening_the_breake
         await store.close()
 
 
-async def test_reads_of_one_tick_share_one_mget_and_each_gets_its_own_values(
-    redis_store, prefix
-):
+async def test_reads_of_one_tick_share_one_mget_and_each_gets_its_own_values(redis_store, prefix):
     await redis_store.set_many([(f"{prefix}:{n}", str(n).encode(), 10_000) for n in range(6)])
 
     first, second, third = await asyncio.gather(

@@ -130,7 +130,9 @@ def test_batch_sizes_are_observed_per_upstream_operation(fresh_gateway):
 def test_cache_hits_and_misses_are_exported_per_entity_kind(fresh_gateway):
     query = 'query Prod { products(codes: ["P-1001", "P-1002"]) { code name } }'
     cold, _ = delta(fresh_gateway, lambda: post(fresh_gateway, query))
-    warm, _ = delta(fresh_gateway, lambda: post(fresh_gateway, query))
+    # Another text, so the answer is built again (from the entity cache), not kept whole.
+    again = query.replace("code name", "name code")
+    warm, _ = delta(fresh_gateway, lambda: post(fresh_gateway, again))
 
     kind = "erp.product"
     assert by_label(cold, "supplygraph_cache_keys_total", "result", kind=kind) == {
@@ -138,6 +140,17 @@ def test_cache_hits_and_misses_are_exported_per_entity_kind(fresh_gateway):
     }  # fmt: skip
     assert by_label(warm, "supplygraph_cache_keys_total", "result", kind=kind) == {"hit": 2}
     assert total(warm, "supplygraph_cache_store_round_trips_total", command="MGET") >= 1
+
+
+def test_kept_answers_are_counted_and_their_requests_still_are(fresh_gateway):
+    query = 'query Kept { products(codes: ["P-1003"]) { code } }'
+    built, _ = delta(fresh_gateway, lambda: post(fresh_gateway, query))
+    served, _ = delta(fresh_gateway, lambda: post(fresh_gateway, query))
+
+    assert by_label(built, "supplygraph_answer_cache_total", "result") == {"miss": 1, "kept": 1}
+    assert by_label(served, "supplygraph_answer_cache_total", "result") == {"hit": 1}
+    requests = "supplygraph_graphql_requests_total"
+    assert by_label(served, requests, "outcome", operation="Kept") == {"ok": 1}
 
 
 def test_webhooks_are_counted_by_outcome(gateway_url):

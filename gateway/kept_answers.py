@@ -1,0 +1,74 @@
+"""The HTTP side of whole-answer caching (``cache.response_cache``): which answers may be
+kept, and how a kept one goes back out.
+
+Only a single query sent over GET or POST comes here; a batch, a mutation, a
+subscription or a stream never does.
+"""
+
+from __future__ import annotations
+
+from graphql import OperationDefinitionNode, OperationType, get_operation_ast, parse
+from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
+from strawberry.types.execution import ExecutionResult
+
+from cache.response_cache import CachedAnswer, View
+from cache.stale_log import StaleLog
+from gateway.auth import Viewer
+from gateway.http_response import content_type
+from gateway.observability.metrics import ANSWER_CACHE
+from gateway.observability.request_context import current_request
+from schema.build import GatewaySchema
+
+
+def view_of(viewer: Viewer) -> View:
+    return View(customer_id=viewer.customer_id, scopes=viewer.scopes)
+
+
+def is_query(schema: object, operation: GraphQLRequestData) -> bool:
+    """Whether the operation the request runs is a query (asked after it ran: it parsed)."""
+    definition = _operation_of(schema, operation)
+    return definition is not None and definition.operation == OperationType.QUERY
+
+
+def _operation_of(schema: object, operation: GraphQLRequestData) -> OperationDefinitionNode | None:
+    query = operation.query or ""
+    document = schema.parsed_document(query) if isinstance(schema, GatewaySchema) else None
+    if document is None:
+        document = parse(query, no_location=True)
+    return get_operation_ast(document, operation.operation_name)
+
+
+def count(result: str) -> None:
+    ANSWER_CACHE.labels(result=result).inc()
+
+
+def note_hit(schema: object, operation: GraphQLRequestData) -> None:
+    """Tells the request's record what ran, as the operations extension would have."""
+    count("hit")
+    record = current_request()
+    if record is None:
+        return
+    definition = _operation_of(schema, operation)
+    record.operation = definition.name.value if definition and definition.name else None
+    record.operation_type = OperationType.QUERY.value
+    record.outcome = "ok"
+
+
+def keepable(result: ExecutionResult, stale_log: StaleLog) -> bool:
+    """An answer may be kept when it is complete, fresh, and says how long it stays so."""
+    return (
+        not result.errors
+        and result.data is not None
+        and not stale_log
+        and stale_log.fresh_for_s is not None
+    )
+
+
+def kept_response(answer: CachedAnswer, media_type: str) -> Response:
+    return Response(
+        answer.body,
+        status_code=200,
+        headers={"Vary": "Accept", "Age": str(int(answer.age_s)), "X-Cache": "hit"},
+        media_type=content_type(media_type),
+    )
