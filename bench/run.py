@@ -1,10 +1,12 @@
 """Benchmark the gateway against the demo systems with realistic upstream latency.
 
-Starts the simulators (20 ms ± 5 ms per call by default) and two gateways in their own
-processes — the real one (batched dataloaders) and a naive one (one upstream call per
-parent object, no batching) — then runs three scenarios at 1 and 16 concurrent clients
-and prints, per scenario: upstream calls per request, p50/p99 latency, requests/s and the
-gateway's CPU time per response.
+Starts the simulators (20 ms ± 5 ms per call by default) and three gateways in their
+own processes — the real one, the same without its whole-answer cache, and a naive one
+(one upstream call per parent object, no batching) — then runs three scenarios at 1 and
+16 concurrent clients and prints, per scenario: upstream calls per request, p50/p99
+latency, requests/s and the gateway's CPU time per response. Rows: ``naive``; ``cold``
+(``Cache-Control: no-cache``: every record fetched upstream); ``warm: records`` (records
+from the Redis entity cache, answer built anew); ``warm: answers`` (the kept answer).
 
     .venv/bin/python bench/run.py [--requests 200] [--latency-ms 20] [--jitter-ms 5]
         [--only dashboard,availability] [--no-naive] [--clients 1,16]
@@ -20,8 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from floor import measure_direct
 from servers import free_port, percentile, process, simulators, upstream_env, wait_until_up
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -176,6 +180,11 @@ def measure(
 
 
 NO_CACHE = {"Cache-Control": "no-cache"}
+RUNS_OF_MODE: dict[str, list[tuple[str, dict[str, str] | None]]] = {
+    "naive": [("naive", NO_CACHE)],
+    "batched": [("cold", NO_CACHE), ("warm: answers", None)],
+    "records": [("warm: records", None)],
+}
 
 
 def main() -> None:
@@ -192,7 +201,7 @@ def main() -> None:
     chosen = [s for s in scenarios() if not only or s.name in only]
     client_counts = [int(n) for n in args.clients.split(",")]
     modes: tuple[tuple[str, dict[str, str]], ...] | None = (
-        (("batched", {}),) if args.no_naive else None
+        (("batched", {}), ("records", {"GATEWAY_RESPONSE_CACHE": "0"})) if args.no_naive else None
     )
 
     python = sys.executable
@@ -212,7 +221,22 @@ def main() -> None:
             # A deep queue of waiters makes httpcore's pool slow: let them all connect.
             "GATEWAY_UPSTREAM_MAX_CONNECTIONS": "1000",
         }
-        for mode, extra_env in modes or (("naive", naive_env), ("batched", {})):
+        direct_p50_ms: dict[str, float] = {}
+        for scenario in chosen:
+            if scenario.name in ("mobile tracking", "availability"):
+                variables_of = _variables_of(scenario)
+                count = max(args.requests // 4, 20)
+                latencies = asyncio.run(
+                    measure_direct(sim_urls, scenario.name, count, variables_of)
+                )
+                direct_p50_ms[scenario.name] = percentile(latencies, 0.5) * 1000
+        records_only = {"GATEWAY_RESPONSE_CACHE": "0"}
+        all_modes: tuple[tuple[str, dict[str, str]], ...] = (
+            ("naive", naive_env),
+            ("batched", {}),
+            ("records", records_only),
+        )
+        for mode, extra_env in modes or all_modes:
             port = free_port()
             gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
             with process(f"serve-{mode}", gateway_args, {**gateway_env, **extra_env}) as gateway:
@@ -231,13 +255,9 @@ def main() -> None:
                                 count = 1
                         if not (mode == "naive" and scenario.name == "dashboard"):
                             asyncio.run(run_load(url, scenario, 3, 1, NO_CACHE))  # open pools
-                        runs = (
-                            [("naive", NO_CACHE)]
-                            if mode == "naive"
-                            else [("cold", NO_CACHE), ("warm", None)]
-                        )
+                        runs = RUNS_OF_MODE[mode]
                         for label, headers in runs:
-                            if label == "warm":
+                            if label.startswith("warm"):
                                 # The same requests once more, to fill the cache first.
                                 asyncio.run(run_load(url, scenario, count, concurrency))
                             row = measure(
@@ -258,6 +278,26 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in sorted(rows, key=lambda r: (r.scenario, r.clients, r.mode)):
         print(row.markdown())
+    print()
+    print("Against the floor, one client: the same upstream calls made directly, level by level")
+    print("| scenario | nominal floor ms | direct calls p50 ms | gateway cold p50 ms "
+          "| cold / nominal | cold / direct |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        if row.mode == "cold" and row.clients == 1 and row.scenario in direct_p50_ms:
+            direct = direct_p50_ms[row.scenario]
+            print(
+                f"| {row.scenario} | {row.floor_ms:.0f} | {direct:.1f} | {row.p50_ms:.1f} "
+                f"| {row.p50_ms / row.floor_ms:.2f}x | {row.p50_ms / direct:.2f}x |"
+            )
+
+
+def _variables_of(scenario: Scenario) -> Callable[[int], dict[str, Any]]:
+    def variables(i: int) -> dict[str, Any]:
+        found = scenario.body(i).get("variables")
+        return dict(found) if isinstance(found, dict) else {}
+
+    return variables
 
 
 if __name__ == "__main__":
