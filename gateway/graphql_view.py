@@ -53,6 +53,7 @@ from gateway.http_response import (
     status_of,
 )
 from gateway.kept_answers import count, is_query, keepable, kept_response, note_hit, view_of
+from gateway.operation_choice import choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -130,12 +131,12 @@ def refused_operation_type(operation_type: OperationType, method: str) -> BadHtt
     )
 
 
-def unresolvable_operation(error: CannotGetOperationTypeError) -> ExecutionResult:
+def unresolvable_operation(operation_name: str | None) -> ExecutionResult:
     """A request error: the document does not say which one operation to run."""
     message = (
         "the document must hold exactly one operation, or `operationName` must name one"
-        if error.operation_name is None
-        else f'the document has no operation named "{error.operation_name}"'
+        if operation_name is None
+        else f'the document has no operation named "{operation_name}"'
     )
     return ExecutionResult(
         data=None,
@@ -275,6 +276,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed = await self.read_operations(request)
         operations = parsed if isinstance(parsed, list) else [parsed]
         resolved = [await self.resolved(operation) for operation in operations]
+        for operation in resolved:
+            operation_type = choose(self.schema, operation).operation_type
+            if operation_type is not None and operation_type not in OPERATIONS_OVER[request.method]:
+                raise refused_operation_type(operation_type, request.method)
         answers = self.live_runtime().answers
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], answers)
@@ -328,6 +333,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def execute_operation_of(
         self, request: Request, operation: GraphQLRequestData, context: GatewayContext
     ) -> ExecutionResult:
+        if choose(self.schema, operation).ambiguous:
+            return unresolvable_operation(None)
         try:
             return await self.schema.execute(
                 operation.query,
@@ -340,7 +347,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         except InvalidOperationTypeError as error:
             raise refused_operation_type(error.operation_type, request.method) from None
         except CannotGetOperationTypeError as error:
-            return unresolvable_operation(error)
+            return unresolvable_operation(error.operation_name)
         except MissingQueryError:
             raise BadHttpRequest(400, "the request has no `query`") from None
 

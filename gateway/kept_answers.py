@@ -7,10 +7,10 @@ subscription or a stream never does.
 
 from __future__ import annotations
 
-from graphql import OperationDefinitionNode, OperationType, get_operation_ast, parse
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from cache.response_cache import CachedAnswer, View
 from cache.stale_log import StaleLog
@@ -18,7 +18,7 @@ from gateway.auth import Viewer
 from gateway.http_response import content_type
 from gateway.observability.metrics import ANSWER_CACHE
 from gateway.observability.request_context import current_request
-from schema.build import GatewaySchema
+from gateway.operation_choice import choose
 
 
 def view_of(viewer: Viewer) -> View:
@@ -27,16 +27,7 @@ def view_of(viewer: Viewer) -> View:
 
 def is_query(schema: object, operation: GraphQLRequestData) -> bool:
     """Whether the operation the request runs is a query (asked after it ran: it parsed)."""
-    definition = _operation_of(schema, operation)
-    return definition is not None and definition.operation == OperationType.QUERY
-
-
-def _operation_of(schema: object, operation: GraphQLRequestData) -> OperationDefinitionNode | None:
-    query = operation.query or ""
-    document = schema.parsed_document(query) if isinstance(schema, GatewaySchema) else None
-    if document is None:
-        document = parse(query, no_location=True)
-    return get_operation_ast(document, operation.operation_name)
+    return choose(schema, operation).operation_type is OperationType.QUERY
 
 
 def count(result: str) -> None:
@@ -49,7 +40,7 @@ def note_hit(schema: object, operation: GraphQLRequestData) -> None:
     record = current_request()
     if record is None:
         return
-    definition = _operation_of(schema, operation)
+    definition = choose(schema, operation).definition
     record.operation = definition.name.value if definition and definition.name else None
     record.operation_type = OperationType.QUERY.value
     record.outcome = "ok"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
@@ -17,7 +17,7 @@ from schema.error_codes import ErrorCodes, log_error
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.mutation import Mutation
-from schema.parse_cache import CachedParse
+from schema.parse_cache import CachedParse, DocumentParser
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.stream_errors import StreamErrorCodes
@@ -29,11 +29,8 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 class GatewaySchema(strawberry.Schema):
     """Logs each error once, by kind: expected failures as one line, bugs with their stack."""
 
-    parsed_documents: DocumentCache[DocumentNode] | None = None
-
-    def parsed_document(self, query: str) -> DocumentNode | None:
-        """The document of ``query`` if this schema has parsed it before."""
-        return self.parsed_documents.get(query) if self.parsed_documents is not None else None
+    # Set by create_schema: the parser its parse step and the HTTP endpoint share.
+    parser: DocumentParser = DocumentParser(max_tokens=5000)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -47,13 +44,13 @@ def create_schema(
 ) -> GatewaySchema:
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
-    parsed: DocumentCache[DocumentNode] = DocumentCache(max_entries=1000)
+    parser = DocumentParser(max_tokens=max_tokens)
     # Factories, not instances: strawberry builds fresh extensions for each request.
     extensions: list[Any] = [
         ErrorCodes,
         StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: CachedParse(parsed),
+        lambda: CachedParse(parser),
         lambda: EnforceQueryLimits(query_limits, validated),
     ]
     if not introspection:
@@ -65,7 +62,7 @@ def create_schema(
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
     )
-    schema.parsed_documents = parsed
+    schema.parser = parser
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema

@@ -111,6 +111,10 @@ REQUEST_ERRORS = {
         {"query": "query A { __typename }", "operationName": "B"},
         "GRAPHQL_VALIDATION_FAILED",
     ),
+    "several operations, none named": (
+        {"query": "query A { __typename } query B { __typename }"},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
     "depth": (
         {"query": '{ order(id: "SO-1") { ' + "customer { orders { " * 6 + "id" + " } }" * 7},
         "QUERY_REJECTED",
@@ -178,6 +182,24 @@ def test_a_subscription_over_plain_http_is_refused_pointing_at_the_websocket(htt
     error = only_error(response)
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert "WebSocket" in error["message"]
+
+
+def test_a_batch_holding_a_subscription_runs_none_of_its_operations(http, sim_counters):
+    batch = [
+        {"query": '{ order(id: "SO-100001") { id } }'},
+        {"query": 'subscription { orderTrackingUpdated(orderId: "SO-100001") { stage } }'},
+    ]
+    sim_counters.reset()
+
+    response = http.post("/graphql", json=batch, headers={"Cache-Control": "no-cache"})
+
+    assert response.status_code == 400
+    assert "WebSocket" in only_error(response)["message"]
+    assert all(
+        figures["calls"] == 0
+        for system in sim_counters.read().values()
+        for figures in system["operations"].values()
+    )
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
