@@ -19,6 +19,10 @@ A wrapped fetch keeps the contract of the fetch it wraps: keys it has nothing fo
 left out of its answer (the loader fills in its default), whether the upstream said
 so just now or a negative entry says so.
 
+With ``near_entries``, decoded entries are also held in this process (``cache.near_cache``)
+and served while fresh and while their system's generation token is unchanged; the
+batch's ``MGET`` then asks only for the keys not held, plus that token.
+
 Across processes, a hot key is fetched once per process; that duplication is accepted
 rather than paid for with a Redis lock. Webhook invalidation racing an upstream fetch
 already under way may let that fetch write the older answer back; its TTL bounds it.
@@ -37,6 +41,7 @@ from cache.codec import CodecError, ValueCodec, codec_for
 from cache.counters import KindCounters
 from cache.entry import CachedEntry, decode_entry, encode_entry, negative_entry, present_entry
 from cache.keys import KeyLayout
+from cache.near_cache import NearCache
 from cache.policy import DEFAULT_KINDS, DEFAULT_POLICY, EntityKind, RequestCachePolicy
 from cache.single_flight import Flight, FlightRegistry, land
 from cache.stale_log import StaleLog
@@ -52,6 +57,13 @@ Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
 Entries: TypeAlias = dict[str, CachedEntry[Any]]
 
 
+class _Unread:
+    """No generation token was read: what was fetched is not held in the near cache."""
+
+
+UNREAD = _Unread()
+
+
 class EntityCache:
     """Wraps fetchers with a shared store; one per process and event loop."""
 
@@ -63,10 +75,12 @@ class EntityCache:
         schema_version: int = 1,
         kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
         clock: Callable[[], float] = time.time,
+        near_entries: int = 0,
     ) -> None:
         self.store = store
         self.layout = KeyLayout(prefix, schema_version)
         self.kinds = dict(kinds)
+        self.near = NearCache(near_entries) if near_entries > 0 else None
         # Wall-clock time: entries are shared by processes, so their ages must be too.
         self._clock = clock
         self._flights = FlightRegistry()
@@ -118,8 +132,9 @@ class EntityCache:
 
         fresh: Entries = {}
         stale: Entries = {}
+        token: bytes | _Unread | None = UNREAD
         if batch.policy.read:
-            fresh, stale = await self._read(batch, list(keys_by_cache_key))
+            fresh, stale, token = await self._read(batch, list(keys_by_cache_key))
         misses = [cache_key for cache_key in keys_by_cache_key if cache_key not in fresh]
         counters.misses += len(misses)
         if batch.stale_log is not None and fresh:
@@ -129,6 +144,9 @@ class EntityCache:
             fetched, failures = await self._fetch_misses(batch, first_key)
             if batch.stale_log is not None and fetched:
                 self._note_freshness(batch, batch.stale_log, fetched.values())
+            if self.near is not None and not isinstance(token, _Unread):
+                for cache_key, entry in fetched.items():
+                    self.near.put(cache_key, entry, token)
             fresh.update(fetched)
             fresh.update(self._fall_back_to_stale(batch, failures, stale, key_texts))
 
@@ -150,14 +168,61 @@ class EntityCache:
 
     async def _read(
         self, batch: _BatchSettings[Any, Any], cache_keys: list[str]
-    ) -> tuple[Entries, Entries]:
-        """The fresh entries, and the stale ones still within grace."""
+    ) -> tuple[Entries, Entries, bytes | _Unread | None]:
+        """The fresh entries, the stale ones still within grace, and the generation token
+        of the batch's system as read with them (``UNREAD`` without a near cache)."""
         kind, counters = batch.kind, self.counters(batch.kind)
         now = self._clock()
         fresh: Entries = {}
         stale: Entries = {}
-        raws = await self.store.get_many(cache_keys)
-        for cache_key, raw in zip(cache_keys, raws, strict=True):
+        near = self.near
+        if near is None:
+            raws = await self.store.get_many(cache_keys)
+            self._sort(batch, zip(cache_keys, raws, strict=True), now, fresh, stale)
+            return fresh, stale, UNREAD
+        held = {}
+        for cache_key in cache_keys:
+            found = near.get(cache_key)
+            if found is not None and found.entry.age_s(now) < kind.fresh_for_s(found.entry.present):
+                held[cache_key] = found
+        far = [cache_key for cache_key in cache_keys if cache_key not in held]
+        *raws, token = await self.store.get_many([*far, self.layout.generation_key(kind.system)])
+        # A failing store reads as empty, token included, and no invalidation reaches us
+        # while it fails: nothing held is trusted then, and nothing new is held.
+        trusted = self.store.available
+        retired = [
+            cache_key for cache_key, found in held.items() if not trusted or found.token != token
+        ]
+        if retired:
+            # The system changed since these were read: Redis knows what still holds.
+            for cache_key in retired:
+                near.drop(cache_key)
+                del held[cache_key]
+            far += retired
+            raws += await self.store.get_many(retired)
+        for cache_key, found in held.items():
+            fresh[cache_key] = found.entry
+            counters.hits += 1
+            counters.negative_hits += not found.entry.present
+        read = self._sort(batch, zip(far, raws, strict=True), now, fresh, stale)
+        if not trusted:
+            return fresh, stale, UNREAD
+        for cache_key in read:
+            near.put(cache_key, fresh[cache_key], token)
+        return fresh, stale, token
+
+    def _sort(
+        self,
+        batch: _BatchSettings[Any, Any],
+        raws: Iterable[tuple[str, bytes | None]],
+        now: float,
+        fresh: Entries,
+        stale: Entries,
+    ) -> list[str]:
+        """Decodes ``raws`` into ``fresh`` and ``stale``; returns the keys found fresh."""
+        kind, counters = batch.kind, self.counters(batch.kind)
+        found_fresh: list[str] = []
+        for cache_key, raw in raws:
             if raw is None:
                 continue
             try:
@@ -169,11 +234,12 @@ class EntityCache:
             fresh_for_s = kind.fresh_for_s(entry.present)
             if age_s < fresh_for_s:
                 fresh[cache_key] = entry
+                found_fresh.append(cache_key)
                 counters.hits += 1
                 counters.negative_hits += not entry.present
             elif age_s < fresh_for_s + kind.grace_s:
                 stale[cache_key] = entry
-        return fresh, stale
+        return found_fresh
 
     async def _fetch_misses(
         self, batch: _BatchSettings[KeyT, Any], misses: dict[str, KeyT]

@@ -13,8 +13,9 @@ look in the cache itself (entries past freshness still tell whom they belong to)
 - ``shipment.updated`` names orders; shipments are also cached by tracking number,
   and the cached shipment lists of those orders give the tracking numbers.
 
-Whole answers (``cache.response_cache``) are not tracked per record: every known event
-and every drop retires the kept answers that read the system concerned.
+Whole answers and records held in processes are not tracked per key: every known event
+and every drop replaces the generation token of the system concerned
+(``cache.generations``), which retires them in every process.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from typing import TypeVar
 
 from cache.codec import CodecError, ValueCodec, codec_for
 from cache.entry import decode_entry
+from cache.generations import SystemGenerations
 from cache.keys import KeyLayout, composite_key_text, event_key
 from cache.policy import DEFAULT_KINDS, EntityKind
-from cache.response_cache import ResponseCache
 from cache.store import CacheStore
 from resolvers.records import OrderRecord, ShipmentRecord
 
@@ -82,10 +83,10 @@ class Invalidator:
         schema_version: int = 1,
         kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
         customer_ids_of_orders: CustomerIdsOfOrders | None = None,
-        answers: ResponseCache | None = None,
+        generations: SystemGenerations | None = None,
     ) -> None:
         self._store = store
-        self._answers = answers
+        self._generations = generations
         self._layout = KeyLayout(prefix, schema_version)
         self._kinds = kinds
         self._customer_ids_of_orders = customer_ids_of_orders
@@ -96,7 +97,7 @@ class Invalidator:
         """Drops every entry the event makes wrong; an unknown event drops nothing."""
         keys = list(dict.fromkeys(key for key in keys if key))
         if (system, event) in DIRECT_EVENTS or (system, event) in ORDER_EVENTS | SHIPMENT_EVENTS:
-            await self._retire_answers(system)
+            await self._retire(system)
         if (system, event) in DIRECT_EVENTS:
             dropped = [
                 cache_key
@@ -117,12 +118,12 @@ class Invalidator:
 
     async def drop_system(self, system: str) -> int:
         """Every entry of one system (an admin's big hammer); how many were dropped."""
-        await self._retire_answers(system)
+        await self._retire(system)
         return await self._store.delete_matching(self._layout.entity_pattern(system))
 
-    async def _retire_answers(self, system: str) -> None:
-        if self._answers is not None:
-            await self._answers.invalidate(system)
+    async def _retire(self, system: str) -> None:
+        if self._generations is not None:
+            await self._generations.bump(system)
 
     async def _order_invalidation(self, order_ids: list[str]) -> Invalidation:
         order_keys = self._keys_of("order", order_ids)
@@ -137,7 +138,7 @@ class Invalidator:
     async def drop_orders(self, customer_ids: Mapping[str, str]) -> Invalidation:
         """After the gateway's own write (order id -> customer id, both known): drops
         those orders and every cached order list of their customers."""
-        await self._retire_answers("crm")
+        await self._retire("crm")
         order_keys = self._keys_of("order", list(customer_ids))
         list_keys = self._order_list_keys(customer_ids.values())
         return await self._drop(Invalidation(True, order_keys + list_keys))

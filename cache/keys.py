@@ -5,7 +5,7 @@
     <prefix>:event:<system>:<event_id>                   webhook de-duplication
     <prefix>:apq:<sha256>                                persisted queries
     <prefix>:v<schema_version>:answer:<sha256>           whole answers (cache.response_cache)
-    <prefix>:v<schema_version>:answer-generation:<system>
+    <prefix>:v<schema_version>:generation:<system>       cache.generations
 
 The schema version is part of every record key: bump it whenever a record in
 ``resolvers.records`` changes shape, and entries of the old layout are simply never
@@ -56,8 +56,8 @@ class KeyLayout:
     def answer_key(self, sha256_hex: str) -> str:
         return f"{self.namespace}:answer:{sha256_hex}"
 
-    def answer_generation_key(self, system: str) -> str:
-        return f"{self.namespace}:answer-generation:{system}"
+    def generation_key(self, system: str) -> str:
+        return f"{self.namespace}:generation:{system}"
 
     def event_key(self, system: str, event_id: str) -> str:
         return event_key(self.prefix, system, event_id)

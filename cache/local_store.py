@@ -33,6 +33,10 @@ class LocalStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def available(self) -> bool:
+        return True  # memory of this process: it never fails
+
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []

@@ -10,10 +10,10 @@ encoded answer of a query that completed without errors is kept too, for one vie
   Two customers never share an entry; a customer never gets what staff warmed.
 - **Lifetime**: the shortest remaining freshness of the records that went into it
   (``StaleLog.fresh_for_s``): an answer holding stock rows 3 s from expiry lives 3 s.
-- **Invalidation**: each system has a generation token; every webhook invalidation or
-  admin drop of a system replaces it. An answer records the tokens of the systems it
-  read, as they were when its request *started*, and is served only while they are
-  unchanged, so a change landing mid-request is never hidden behind a new entry.
+- **Invalidation**: each system has a generation token (``cache.generations``); every
+  webhook invalidation or admin drop of a system replaces it. An answer records the
+  tokens of the systems it read, as they were when its request *started*, and is served
+  only while they are unchanged, so a change landing mid-request is never hidden.
 - Answers with errors, stale records, or from a request that bypassed the cache's
   reads are not kept; mutations and subscriptions never come here.
 
@@ -24,19 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from cache.generations import SYSTEMS
 from cache.keys import KeyLayout
 from cache.store import CacheStore
-
-SYSTEMS = ("crm", "erp", "scm")
-# Longer than any answer lives: a token that expires reads as changed, which is safe.
-GENERATION_TTL_MS = 7 * 86_400 * 1000
 
 Generations = Mapping[str, str | None]
 
@@ -80,7 +76,7 @@ class ResponseCache:
         self._layout = layout
         self._max_body_bytes = max_body_bytes
         self._clock = clock
-        self._generation_keys = [layout.answer_generation_key(system) for system in SYSTEMS]
+        self._generation_keys = [layout.generation_key(system) for system in SYSTEMS]
 
     def key_for(
         self,
@@ -127,12 +123,6 @@ class ResponseCache:
         }
         await self._store.set_many([(key, orjson.dumps(header) + b"\n" + body, ttl_ms)])
         return True
-
-    async def invalidate(self, system: str) -> None:
-        """Every kept answer that read ``system`` stops being served."""
-        token = uuid.uuid4().hex.encode()
-        key = self._layout.answer_generation_key(system)
-        await self._store.set_many([(key, token, GENERATION_TTL_MS)])
 
 
 def _decode(raw: bytes | None) -> tuple[float, dict[str, str | None], bytes] | None:

@@ -41,6 +41,11 @@ class StoreStats:
 class CacheStore(Protocol):
     stats: StoreStats
 
+    @property
+    def available(self) -> bool:
+        """False while the store fails (its answers then read as empty)."""
+        ...
+
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """One value or None per key, in order (one MGET)."""
         ...

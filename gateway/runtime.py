@@ -14,6 +14,7 @@ import httpx
 from cache.apq import PersistedQueries
 from cache.entity_cache import EntityCache
 from cache.fetcher_cache import caching_wrapper
+from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
 from cache.policy import RequestCachePolicy, kinds_with_ttls
@@ -74,12 +75,9 @@ class Runtime:
             round_trip_hook=cache_round_trip,
         )
         kinds = kinds_with_ttls(settings.cache_ttls)
+        layout = KeyLayout(settings.cache_prefix, SCHEMA_VERSION)
         answers = (
-            ResponseCache(
-                store,
-                KeyLayout(settings.cache_prefix, SCHEMA_VERSION),
-                max_body_bytes=settings.response_cache_max_bytes,
-            )
+            ResponseCache(store, layout, max_body_bytes=settings.response_cache_max_bytes)
             if settings.response_cache and not settings.naive_loaders
             else None
         )
@@ -96,7 +94,11 @@ class Runtime:
             fetchers=build_fetchers(clients),
             store=store,
             entity_cache=EntityCache(
-                store, prefix=settings.cache_prefix, schema_version=SCHEMA_VERSION, kinds=kinds
+                store,
+                prefix=settings.cache_prefix,
+                schema_version=SCHEMA_VERSION,
+                kinds=kinds,
+                near_entries=settings.near_cache_entries,
             ),
             invalidator=Invalidator(
                 store,
@@ -104,7 +106,7 @@ class Runtime:
                 schema_version=SCHEMA_VERSION,
                 kinds=kinds,
                 customer_ids_of_orders=customer_ids_of_orders,
-                answers=answers,
+                generations=SystemGenerations(store, layout),
             ),
             answers=answers,
             persisted_queries=PersistedQueries(store, prefix=settings.cache_prefix),

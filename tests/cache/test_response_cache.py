@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cache.generations import SystemGenerations
 from cache.keys import KeyLayout
 from cache.response_cache import ResponseCache, View
 from cache.store import CacheStore
@@ -14,6 +15,11 @@ STAFF = View(customer_id=None, scopes=frozenset({"crm:read", "erp:read"}))
 @pytest.fixture
 def answers(store: CacheStore, prefix: str) -> ResponseCache:
     return ResponseCache(store, KeyLayout(prefix), max_body_bytes=1000)
+
+
+@pytest.fixture
+def generations(store: CacheStore, prefix: str) -> SystemGenerations:
+    return SystemGenerations(store, KeyLayout(prefix))
 
 
 def test_every_part_of_the_request_and_the_view_makes_another_key(answers: ResponseCache):
@@ -35,7 +41,9 @@ def test_every_part_of_the_request_and_the_view_makes_another_key(answers: Respo
     )
 
 
-async def test_a_kept_answer_comes_back_until_a_system_it_read_changes(answers: ResponseCache):
+async def test_a_kept_answer_comes_back_until_a_system_it_read_changes(
+    answers: ResponseCache, generations: SystemGenerations
+):
     key = answers.key_for("{ a }", None, None, STAFF)
     start = await answers.lookup(key)
     assert start.answer is None
@@ -47,17 +55,19 @@ async def test_a_kept_answer_comes_back_until_a_system_it_read_changes(answers: 
     found = await answers.lookup(key)
     assert found.answer is not None and found.answer.body == b'{"data":1}'
 
-    await answers.invalidate("erp")  # not read by this answer
+    await generations.bump("erp")  # not read by this answer
     assert (await answers.lookup(key)).answer is not None
 
-    await answers.invalidate("scm")
+    await generations.bump("scm")
     assert (await answers.lookup(key)).answer is None
 
 
-async def test_an_answer_built_while_its_system_changed_is_never_served(answers: ResponseCache):
+async def test_an_answer_built_while_its_system_changed_is_never_served(
+    answers: ResponseCache, generations: SystemGenerations
+):
     key = answers.key_for("{ a }", None, None, STAFF)
     start = await answers.lookup(key)
-    await answers.invalidate("crm")  # lands while the answer is being built
+    await generations.bump("crm")  # lands while the answer is being built
 
     await answers.keep(key, b"{}", fresh_for_s=30, systems=["crm"], generations=start.generations)
 
