@@ -52,7 +52,15 @@ from gateway.http_response import (
     request_error_status,
     status_of,
 )
-from gateway.kept_answers import count, is_query, keepable, kept_response, note_hit, view_of
+from gateway.kept_answers import (
+    count,
+    is_query,
+    keepable,
+    kept_response,
+    note_hit,
+    tagged,
+    view_of,
+)
 from gateway.operation_choice import choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
@@ -309,16 +317,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         policy = cache_policy_of(request)
         lookup = await answers.lookup(key)
+        if_none_match = request.headers.get("if-none-match")
         if lookup.answer is not None and policy.read:
             note_hit(self.schema, operation)
-            return kept_response(lookup.answer, media_type)
+            return kept_response(lookup.answer, media_type, if_none_match)
         count("miss")
         context = await self.get_context(request, Response())
         result = await self.execute_operation_of(request, operation, context)
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
         stale_log = request.scope["state"]["stale_log"]
-        if policy.write and keepable(result, stale_log) and is_query(self.schema, operation):
+        if not (keepable(result, stale_log) and is_query(self.schema, operation)):
+            return response
+        if policy.write:
             kept = await answers.keep(
                 key,
                 bytes(response.body),
@@ -328,7 +339,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             )
             if kept:
                 count("kept")
-        return response
+        return tagged(response, if_none_match)
 
     async def execute_operation_of(
         self, request: Request, operation: GraphQLRequestData, context: GatewayContext

@@ -1,11 +1,18 @@
 """The HTTP side of whole-answer caching (``cache.response_cache``): which answers may be
 kept, and how a kept one goes back out.
 
+Answers that may be kept also carry an ``ETag`` (a digest of the body): a client that
+sends it back in ``If-None-Match`` gets ``304 Not Modified`` and no body while the answer
+is unchanged — a phone polling one order's tracking view downloads it once per change,
+even when the answer was rebuilt after an unrelated webhook.
+
 Only a single query sent over GET or POST comes here; a batch, a mutation, a
 subscription or a stream never does.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
@@ -56,10 +63,32 @@ def keepable(result: ExecutionResult, stale_log: StaleLog) -> bool:
     )
 
 
-def kept_response(answer: CachedAnswer, media_type: str) -> Response:
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as for GET)."""
+    if not if_none_match:
+        return False
+    tags = (tag.strip() for tag in if_none_match.split(","))
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags)
+
+
+def kept_response(answer: CachedAnswer, media_type: str, if_none_match: str | None) -> Response:
+    etag = etag_of(answer.body)
+    headers = {"Vary": "Accept", "Age": str(int(answer.age_s)), "X-Cache": "hit", "ETag": etag}
+    if matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
     return Response(
-        answer.body,
-        status_code=200,
-        headers={"Vary": "Accept", "Age": str(int(answer.age_s)), "X-Cache": "hit"},
-        media_type=content_type(media_type),
+        answer.body, status_code=200, headers=headers, media_type=content_type(media_type)
     )
+
+
+def tagged(response: Response, if_none_match: str | None) -> Response:
+    """A built answer with its ``ETag``, or ``304`` when the client already has it."""
+    etag = etag_of(bytes(response.body))
+    if matches(if_none_match, etag):
+        return Response(status_code=304, headers={"Vary": "Accept", "ETag": etag})
+    response.headers["ETag"] = etag
+    return response

@@ -60,7 +60,7 @@ class Settings(BaseModel):
     response_cache: bool = True
     response_cache_max_bytes: int = 2_000_000
     # Decoded records held per process in front of Redis (cache.near_cache); 0 turns off.
-    near_cache_entries: int = 50_000
+    near_cache_entries: int = 20_000
 
     # Webhook signing secrets, one per system.
     webhook_secret_crm: SecretStr = SecretStr("crm-webhook-secret")

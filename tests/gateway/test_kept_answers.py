@@ -165,3 +165,47 @@ def test_an_answer_lives_no_longer_than_its_least_fresh_record(simulators: Any) 
         time.sleep(1.2)
 
         assert "x-cache" not in ask(server.url, query).headers
+
+
+def test_a_client_holding_the_current_answer_gets_304_and_no_body(gateway: str) -> None:
+    built = ask(gateway, ORDER, {"id": "SO-100005"})
+    etag = built.headers["etag"]
+
+    response = httpx.post(
+        f"{gateway}/graphql",
+        json={"query": ORDER, "variables": {"id": "SO-100005"}},
+        headers={"If-None-Match": etag},
+    )
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["etag"] == etag and response.headers["x-cache"] == "hit"
+
+
+def test_an_answer_rebuilt_unchanged_after_a_webhook_is_still_not_modified(gateway: str) -> None:
+    etag = ask(gateway, TRACKING, {"id": "SO-100006"}).headers["etag"]
+    body, headers = webhook("crm", "order.updated", ["SO-100006"])
+    httpx.post(f"{gateway}/webhooks/crm", content=body, headers=headers)
+
+    response = httpx.post(
+        f"{gateway}/graphql",
+        json={"query": TRACKING, "variables": {"id": "SO-100006"}},
+        headers={"If-None-Match": f'W/{etag}, "other"'},
+    )
+
+    assert response.status_code == 304
+    assert "x-cache" not in response.headers  # rebuilt, and the same as the client's
+
+
+def test_another_answer_has_another_etag_and_comes_whole(gateway: str) -> None:
+    etag = ask(gateway, ORDER, {"id": "SO-100001"}).headers["etag"]
+
+    response = httpx.post(
+        f"{gateway}/graphql",
+        json={"query": ORDER, "variables": {"id": "SO-100002"}},
+        headers={"If-None-Match": etag},
+    )
+
+    assert response.status_code == 200
+    assert response.headers["etag"] != etag
+    assert response.json()["data"]["order"]["id"] == "SO-100002"
