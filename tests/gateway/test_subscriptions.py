@@ -24,6 +24,7 @@ from tests.gateway.live_helpers import (
     Gateway,
     bearer,
     cancel_upstream,
+    crm_calls,
     free_port,
     order_with_status,
     post_graphql,
@@ -290,3 +291,29 @@ async def test_a_subscription_ends_when_its_token_expires(gateways):
     assert ended.value.errors is not None
     assert ended.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "expired" in ended.value.errors[0]["message"]
+
+
+async def test_subscribers_of_one_order_share_one_read_per_change(gateways, simulators):
+    first, _ = gateways
+    order = order_with_status(simulators, "in_production", skip=3)
+    async with (
+        websocket_session(first, STAFF) as one,
+        websocket_session(first, STAFF) as two,
+        websocket_session(first, STAFF) as three,
+        tracking_updates(one, order.id) as first_updates,
+        tracking_updates(two, order.id) as second_updates,
+        tracking_updates(three, order.id) as third_updates,
+    ):
+        streams = (first_updates, second_updates, third_updates)
+        for updates in streams:
+            assert (await next_update(updates))["stage"] == "IN_PRODUCTION"
+        await asyncio.to_thread(cancel_upstream, simulators, order.id)
+        before = await asyncio.to_thread(crm_calls, simulators, "orders.by_ids")
+
+        await asyncio.to_thread(send_webhook, first.url, "crm", "order.updated", [order.id])
+        for updates in streams:
+            assert (await next_update(updates))["stage"] == "CANCELLED"
+
+        # Three subscribers, one change: the order is read from the CRM once, not thrice.
+        after = await asyncio.to_thread(crm_calls, simulators, "orders.by_ids")
+        assert after - before == 1
