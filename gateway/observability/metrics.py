@@ -108,6 +108,11 @@ CACHE_STORE_FAILURES = Counter(
     "Cache store calls that did not get an answer: error, skipped (breaker open), pool_exhausted.",
     ["reason"],
 )
+NEAR_CACHE_ENTRIES = Gauge(
+    "supplygraph_near_cache_entries",
+    "Decoded records held in process memory in front of Redis (summed over live workers).",
+    multiprocess_mode="livesum",
+)
 SUBSCRIPTIONS_OPEN = Gauge(
     "supplygraph_subscriptions_open",
     "GraphQL subscriptions currently streaming (summed over live workers).",

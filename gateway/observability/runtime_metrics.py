@@ -27,6 +27,7 @@ from gateway.observability.metrics import (
     CACHE_KEYS,
     CACHE_STORE_FAILURES,
     CACHE_STORE_ROUND_TRIPS,
+    NEAR_CACHE_ENTRIES,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class RuntimeMetrics:
         self._interval_s = interval_s
         self._copied: dict[tuple[int | str, ...], int] = {}
         self._breaker_states: dict[str, str] = {}
+        self._held = 0
         self._task: asyncio.Task[None] | None = None
 
     def sync(self) -> None:
@@ -81,6 +83,10 @@ class RuntimeMetrics:
             self._add(CACHE_STORE_ROUND_TRIPS, (command,), count)
         for field, reason in _STORE_FAILURES.items():
             self._add(CACHE_STORE_FAILURES, (reason,), getattr(stats, field))
+        held = len(self._cache.near) if self._cache.near is not None else 0
+        if held != self._held:  # on change only, as for the breakers below
+            NEAR_CACHE_ENTRIES.set(held)
+            self._held = held
         for system, state in self._breakers.breakers().items():
             # Set on change only: several runtimes in one process (tests) do not
             # overwrite each other's news with their unchanged states.

@@ -153,6 +153,14 @@ def test_kept_answers_are_counted_and_their_requests_still_are(fresh_gateway):
     assert by_label(served, requests, "outcome", operation="Kept") == {"ok": 1}
 
 
+def test_records_held_in_process_are_reported(fresh_gateway):
+    query = '{ products(codes: ["P-1004", "P-1005"]) { code name } }'
+    post(fresh_gateway, query)
+    after = scrape(fresh_gateway)
+
+    assert total(after, "supplygraph_near_cache_entries") >= 2
+
+
 def test_webhooks_are_counted_by_outcome(gateway_url):
     event = {"event_id": uuid.uuid4().hex, "event": "stock.changed", "keys": ["P-1001"]}
     body = json.dumps(event).encode()
