@@ -52,6 +52,7 @@ class View:
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
     body: bytes
+    etag: str
     age_s: float
 
 
@@ -99,16 +100,18 @@ class ResponseCache:
         entry = _decode(raws[0])
         if entry is None:
             return Lookup(None, generations)
-        created_at, recorded, body = entry
+        created_at, etag, recorded, body = entry
         if any(generations.get(system) != token for system, token in recorded.items()):
             return Lookup(None, generations)
-        return Lookup(CachedAnswer(body, max(self._clock() - created_at, 0.0)), generations)
+        age_s = max(self._clock() - created_at, 0.0)
+        return Lookup(CachedAnswer(body, etag, age_s), generations)
 
     async def keep(
         self,
         key: str,
         body: bytes,
         *,
+        etag: str,
         fresh_for_s: float,
         systems: Sequence[str],
         generations: Generations,
@@ -119,13 +122,14 @@ class ResponseCache:
             return False
         header = {
             "at": self._clock(),
+            "etag": etag,
             "gen": {system: generations.get(system) for system in sorted(set(systems))},
         }
         await self._store.set_many([(key, orjson.dumps(header) + b"\n" + body, ttl_ms)])
         return True
 
 
-def _decode(raw: bytes | None) -> tuple[float, dict[str, str | None], bytes] | None:
+def _decode(raw: bytes | None) -> tuple[float, str, dict[str, str | None], bytes] | None:
     if raw is None:
         return None
     header, separator, body = raw.partition(b"\n")
@@ -134,7 +138,8 @@ def _decode(raw: bytes | None) -> tuple[float, dict[str, str | None], bytes] | N
     try:
         fields = orjson.loads(header)
         created_at = float(fields["at"])
+        etag = str(fields["etag"])
         recorded = {str(system): token for system, token in dict(fields["gen"]).items()}
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-    return created_at, recorded, body
+    return created_at, etag, recorded, body

@@ -54,14 +54,14 @@ from gateway.http_response import (
 )
 from gateway.kept_answers import (
     count,
-    is_query,
+    etag_of,
     keepable,
     kept_response,
     note_hit,
     tagged,
     view_of,
 )
-from gateway.operation_choice import choose
+from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -284,16 +284,21 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed = await self.read_operations(request)
         operations = parsed if isinstance(parsed, list) else [parsed]
         resolved = [await self.resolved(operation) for operation in operations]
-        for operation in resolved:
-            operation_type = choose(self.schema, operation).operation_type
+        # Chosen once, before anything runs: a refused one stops the whole request.
+        choices = [choose(self.schema, operation) for operation in resolved]
+        for choice in choices:
+            operation_type = choice.operation_type
             if operation_type is not None and operation_type not in OPERATIONS_OVER[request.method]:
                 raise refused_operation_type(operation_type, request.method)
         answers = self.live_runtime().answers
         if answers is not None and not isinstance(parsed, list):
-            return await self.answer_keeping(request, media_type, resolved[0], answers)
+            return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())
         results = await asyncio.gather(
-            *(self.execute_operation_of(request, operation, context) for operation in resolved)
+            *(
+                self.execute_operation_of(request, operation, choice, context)
+                for operation, choice in zip(resolved, choices, strict=True)
+            )
         )
         bodies = [await self.response_body(request, result) for result in results]
         if isinstance(parsed, list):
@@ -306,6 +311,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         request: Request,
         media_type: str,
         operation: GraphQLRequestData,
+        choice: OperationChoice,
         answers: ResponseCache,
     ) -> Response:
         """One operation, answered from a kept answer when there is one for this view."""
@@ -319,32 +325,38 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         lookup = await answers.lookup(key)
         if_none_match = request.headers.get("if-none-match")
         if lookup.answer is not None and policy.read:
-            note_hit(self.schema, operation)
+            note_hit(choice)
             return kept_response(lookup.answer, media_type, if_none_match)
         count("miss")
         context = await self.get_context(request, Response())
-        result = await self.execute_operation_of(request, operation, context)
+        result = await self.execute_operation_of(request, operation, choice, context)
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
         stale_log = request.scope["state"]["stale_log"]
-        if not (keepable(result, stale_log) and is_query(self.schema, operation)):
+        if not (keepable(result, stale_log) and choice.operation_type is OperationType.QUERY):
             return response
+        etag = etag_of(bytes(response.body))
         if policy.write:
             kept = await answers.keep(
                 key,
                 bytes(response.body),
+                etag=etag,
                 fresh_for_s=stale_log.fresh_for_s,
                 systems=sorted(stale_log.systems),
                 generations=lookup.generations,
             )
             if kept:
                 count("kept")
-        return tagged(response, if_none_match)
+        return tagged(response, etag, if_none_match)
 
     async def execute_operation_of(
-        self, request: Request, operation: GraphQLRequestData, context: GatewayContext
+        self,
+        request: Request,
+        operation: GraphQLRequestData,
+        choice: OperationChoice,
+        context: GatewayContext,
     ) -> ExecutionResult:
-        if choose(self.schema, operation).ambiguous:
+        if choice.ambiguous:
             return unresolvable_operation(None)
         try:
             return await self.schema.execute(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 
 from starlette.responses import Response
-from strawberry.http import GraphQLRequestData
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -25,29 +24,24 @@ from gateway.auth import Viewer
 from gateway.http_response import content_type
 from gateway.observability.metrics import ANSWER_CACHE
 from gateway.observability.request_context import current_request
-from gateway.operation_choice import choose
+from gateway.operation_choice import OperationChoice
 
 
 def view_of(viewer: Viewer) -> View:
     return View(customer_id=viewer.customer_id, scopes=viewer.scopes)
 
 
-def is_query(schema: object, operation: GraphQLRequestData) -> bool:
-    """Whether the operation the request runs is a query (asked after it ran: it parsed)."""
-    return choose(schema, operation).operation_type is OperationType.QUERY
-
-
 def count(result: str) -> None:
     ANSWER_CACHE.labels(result=result).inc()
 
 
-def note_hit(schema: object, operation: GraphQLRequestData) -> None:
+def note_hit(choice: OperationChoice) -> None:
     """Tells the request's record what ran, as the operations extension would have."""
     count("hit")
     record = current_request()
     if record is None:
         return
-    definition = choose(schema, operation).definition
+    definition = choice.definition
     record.operation = definition.name.value if definition and definition.name else None
     record.operation_type = OperationType.QUERY.value
     record.outcome = "ok"
@@ -76,7 +70,7 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def kept_response(answer: CachedAnswer, media_type: str, if_none_match: str | None) -> Response:
-    etag = etag_of(answer.body)
+    etag = answer.etag
     headers = {"Vary": "Accept", "Age": str(int(answer.age_s)), "X-Cache": "hit", "ETag": etag}
     if matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
@@ -85,9 +79,8 @@ def kept_response(answer: CachedAnswer, media_type: str, if_none_match: str | No
     )
 
 
-def tagged(response: Response, if_none_match: str | None) -> Response:
+def tagged(response: Response, etag: str, if_none_match: str | None) -> Response:
     """A built answer with its ``ETag``, or ``304`` when the client already has it."""
-    etag = etag_of(bytes(response.body))
     if matches(if_none_match, etag):
         return Response(status_code=304, headers={"Vary": "Accept", "ETag": etag})
     response.headers["ETag"] = etag

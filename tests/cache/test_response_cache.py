@@ -9,6 +9,7 @@ from cache.keys import KeyLayout
 from cache.response_cache import ResponseCache, View
 from cache.store import CacheStore
 
+ETAG = '"e-1"'
 STAFF = View(customer_id=None, scopes=frozenset({"crm:read", "erp:read"}))
 
 
@@ -49,7 +50,12 @@ async def test_a_kept_answer_comes_back_until_a_system_it_read_changes(
     assert start.answer is None
 
     kept = await answers.keep(
-        key, b'{"data":1}', fresh_for_s=30, systems=["crm", "scm"], generations=start.generations
+        key,
+        b'{"data":1}',
+        etag=ETAG,
+        fresh_for_s=30,
+        systems=["crm", "scm"],
+        generations=start.generations,
     )
     assert kept
     found = await answers.lookup(key)
@@ -69,7 +75,9 @@ async def test_an_answer_built_while_its_system_changed_is_never_served(
     start = await answers.lookup(key)
     await generations.bump("crm")  # lands while the answer is being built
 
-    await answers.keep(key, b"{}", fresh_for_s=30, systems=["crm"], generations=start.generations)
+    await answers.keep(
+        key, b"{}", etag=ETAG, fresh_for_s=30, systems=["crm"], generations=start.generations
+    )
 
     assert (await answers.lookup(key)).answer is None
 
@@ -79,12 +87,14 @@ async def test_answers_too_large_or_without_freshness_are_not_kept(answers: Resp
     generations = (await answers.lookup(key)).generations
 
     assert not await answers.keep(
-        key, b"x" * 1001, fresh_for_s=30, systems=["crm"], generations=generations
+        key, b"x" * 1001, etag=ETAG, fresh_for_s=30, systems=["crm"], generations=generations
     )
     assert not await answers.keep(
-        key, b"{}", fresh_for_s=0, systems=["crm"], generations=generations
+        key, b"{}", etag=ETAG, fresh_for_s=0, systems=["crm"], generations=generations
     )
-    assert not await answers.keep(key, b"{}", fresh_for_s=30, systems=[], generations=generations)
+    assert not await answers.keep(
+        key, b"{}", etag=ETAG, fresh_for_s=30, systems=[], generations=generations
+    )
     assert (await answers.lookup(key)).answer is None
 
 
