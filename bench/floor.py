@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 
-CRM_TOKEN = "crm-demo-token"
-ERP_KEY = "erp-demo-key"
-SCM_TOKEN = "scm-demo-token"
+from simulators.config import SimulatorConfig
+
+# The credentials the demo systems start with (bench/servers.py starts them so).
+DEMO = SimulatorConfig()
 
 SUPPLIERS = "query($i: [ID!]!) { suppliers(ids: $i) { id name onTimeRate } }"
 STOCK = "query($s: [String!]!) { stockLevels(skus: $s) { sku warehouse onHand reserved } }"
@@ -28,11 +29,11 @@ SHIPMENTS = "query($r: [String!]!) { shipmentsByOrder(orderRefs: $r) { id status
 class Direct:
     def __init__(self, crm_url: str, erp_url: str, scm_url: str) -> None:
         self.crm = httpx.AsyncClient(
-            base_url=f"{crm_url}/crm/v1", headers={"Authorization": f"Bearer {CRM_TOKEN}"}
+            base_url=f"{crm_url}/crm/v1", headers={"Authorization": f"Bearer {DEMO.crm_token}"}
         )
-        self.erp = httpx.AsyncClient(base_url=erp_url, headers={"X-Api-Key": ERP_KEY})
+        self.erp = httpx.AsyncClient(base_url=erp_url, headers={"X-Api-Key": DEMO.erp_api_key})
         self.scm = httpx.AsyncClient(
-            base_url=scm_url, headers={"Authorization": f"Bearer {SCM_TOKEN}"}
+            base_url=scm_url, headers={"Authorization": f"Bearer {DEMO.scm_token}"}
         )
 
     async def close(self) -> None:

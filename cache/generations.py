@@ -14,8 +14,9 @@ import uuid
 
 from cache.keys import KeyLayout
 from cache.store import CacheStore
+from resolvers.clients import SYSTEMS
 
-SYSTEMS = ("crm", "erp", "scm")
+__all__ = ["SYSTEMS", "SystemGenerations"]
 # Longer than anything that depends on a token lives.
 TOKEN_TTL_MS = 7 * 86_400 * 1000
 

@@ -10,7 +10,8 @@ from starlette.responses import JSONResponse
 
 from gateway.auth import AuthenticationError, Authenticator
 from gateway.runtime import Runtime
-from gateway.webhooks import SYSTEMS, problem
+from gateway.webhooks import problem
+from resolvers.clients import SYSTEMS
 
 
 async def drop_system_cache(request: Request) -> JSONResponse:

@@ -22,10 +22,9 @@ from cache.invalidation import seen_event
 from gateway.observability.webhook_metrics import counted_webhook
 from gateway.runtime import Runtime
 from gateway.webhook_orders import orders_named_by
+from resolvers.clients import SYSTEMS
 
 logger = logging.getLogger("supplygraph.webhooks")
-
-SYSTEMS = ("crm", "erp", "scm")
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:

@@ -66,11 +66,19 @@ POLICY: dict[tuple[str, str], Rule] = {
 }
 
 
-def check(viewer: Viewer, rule: Rule, field: str) -> None:
+def refusal(viewer: Viewer, rule: Rule, field: str) -> str | None:
+    """Why ``viewer`` may not see ``field`` under ``rule``; None when it may."""
     if rule.staff_only and viewer.is_customer:
-        raise ForbiddenError(f"{field} is not visible to a customer's token")
+        return f"{field} is not visible to a customer's token"
     if not viewer.may(rule.scope):
-        raise ForbiddenError(f"{field} needs the scope {rule.scope}")
+        return f"{field} needs the scope {rule.scope}"
+    return None
+
+
+def check(viewer: Viewer, rule: Rule, field: str) -> None:
+    reason = refusal(viewer, rule, field)
+    if reason is not None:
+        raise ForbiddenError(reason)
 
 
 def guarded(resolve: Callable[..., Any], rule: Rule, field: str) -> Callable[..., Any]:
@@ -113,6 +121,4 @@ def ensure_own_customer(info: Info, customer_id: str) -> None:
 def permits(viewer: Viewer, type_name: str, field_name: str) -> bool:
     """Whether ``viewer`` may see the field: prefetching skips what it would refuse."""
     rule = POLICY.get((type_name, field_name))
-    if rule is None:
-        return True
-    return not (rule.staff_only and viewer.is_customer) and viewer.may(rule.scope)
+    return rule is None or refusal(viewer, rule, f"{type_name}.{field_name}") is None

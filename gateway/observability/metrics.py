@@ -25,6 +25,8 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
+from resolvers.clients import SYSTEMS
+
 # No `*_created` series beside every counter and histogram: half the output, no use here.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
@@ -165,5 +167,5 @@ def subscription_open() -> Iterator[None]:
 
 
 def webhook_handled(system: str, outcome: str) -> None:
-    known = system if system in ("crm", "erp", "scm") else "unknown"
+    known = system if system in SYSTEMS else "unknown"
     WEBHOOKS.labels(known, outcome).inc()
