@@ -8,7 +8,9 @@ A wrapped fetch does, for one DataLoader batch:
    call of the wrapped fetch;
 3. writes what was fetched back in one pipelined round trip, each entry with the TTL
    of its kind plus a grace period; keys the upstream left out are written as
-   negative entries, fresh for the kind's short negative TTL.
+   negative entries, fresh for the kind's short negative TTL. Given the request's
+   ``WriteBacks``, that write runs beside the request's next level (settled before
+   the request answers) instead of in front of it.
 
 Freshness is decided here from the fetch time stored in each entry (``cache.entry``).
 An entry past freshness but within grace is re-fetched; if that fetch fails with an
@@ -46,6 +48,7 @@ from cache.policy import DEFAULT_KINDS, DEFAULT_POLICY, EntityKind, RequestCache
 from cache.single_flight import Flight, FlightRegistry, land
 from cache.stale_log import StaleLog
 from cache.store import CacheStore, StoreItem
+from cache.write_backs import BackgroundWrites, WriteBacks
 from gateway.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
@@ -84,7 +87,12 @@ class EntityCache:
         # Wall-clock time: entries are shared by processes, so their ages must be too.
         self._clock = clock
         self._flights = FlightRegistry()
+        self._writes = BackgroundWrites()
         self._counters: dict[str, KindCounters] = {}
+
+    async def drain(self) -> None:
+        """Wait for the write-backs still running (before the store is closed)."""
+        await self._writes.drain()
 
     def counters(self, kind: EntityKind | str) -> KindCounters:
         """The live counters of one kind (by ``EntityKind`` or name such as ``crm.order``)."""
@@ -103,15 +111,20 @@ class EntityCache:
         value_type: object,
         policy: RequestCachePolicy = DEFAULT_POLICY,
         stale_log: StaleLog | None = None,
+        write_backs: WriteBacks | None = None,
     ) -> Fetch[KeyT, ValueT]:
         """``fetch`` behind the cache.
 
         ``key_of`` spells a key as text (it must be one-to-one); ``value_type`` is the
         type hint of the values (``OrderRecord | None``, ``list[ShipmentRecord]``),
-        which the codec reads entries back as. ``policy`` and ``stale_log`` belong to
-        one request: wrap per request, it is cheap.
+        which the codec reads entries back as. ``policy``, ``stale_log`` and
+        ``write_backs`` belong to one request: wrap per request, it is cheap. With
+        ``write_backs``, what a batch fetched is written back beside the request
+        (``cache.write_backs``); without, before the batch returns.
         """
-        batch = _BatchSettings(kind, fetch, key_of, codec_for(value_type), policy, stale_log)
+        batch = _BatchSettings(
+            kind, fetch, key_of, codec_for(value_type), policy, stale_log, write_backs
+        )
 
         async def cached_fetch(keys: list[KeyT]) -> Mapping[KeyT, ValueT]:
             return await self._load(batch, keys)
@@ -293,12 +306,18 @@ class EntityCache:
                     if value is None
                     else present_entry(value, fetched_at)
                 )
-            # Waiters go on now; the write-back below is this batch's own business,
-            # and the flight stays registered until it is done so that a batch arriving
+            # Waiters go on now; the write-back is this batch's own business, and the
+            # flight stays registered until it is done so that a batch arriving
             # meanwhile joins it instead of fetching again.
             land(flight, entries)
-            if batch.policy.write:
+            if not batch.policy.write:
+                return entries
+            if batch.write_backs is None:
                 await self._write(kind, entries)
+                return entries
+            write = self._writes.start(self._write(kind, entries))
+            self._flights.hold(flight, cache_keys, until=write)
+            batch.write_backs.add(write)
             return entries
 
     async def _write(self, kind: EntityKind, entries: Entries) -> None:
@@ -351,6 +370,7 @@ class _BatchSettings(Generic[KeyT, ValueT]):
     codec: ValueCodec[Any]
     policy: RequestCachePolicy
     stale_log: StaleLog | None = None
+    write_backs: WriteBacks | None = None
 
 
 def _outcome(flight: Flight) -> Mapping[str, Any] | UpstreamError | None:

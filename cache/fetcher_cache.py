@@ -2,7 +2,8 @@
 
     fetchers = build_fetchers(clients)                  # once per process
     ...
-    wrap = caching_wrapper(entity_cache, policy=policy, stale_log=stale_log)
+    wrap = caching_wrapper(entity_cache, policy=policy, stale_log=stale_log,
+                           write_backs=write_backs)
     loaders = loaders_from(fetchers.wrapped(wrap))       # per request
 
 A fetcher is matched to its kind by name (``crm.order`` is system ``crm``, entity
@@ -18,6 +19,7 @@ from cache.entity_cache import EntityCache, Fetch
 from cache.policy import DEFAULT_POLICY, RequestCachePolicy
 from cache.stale_log import StaleLog
 from cache.value_types import VALUE_TYPES
+from cache.write_backs import WriteBacks
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -46,6 +48,7 @@ def caching_wrapper(
     *,
     policy: RequestCachePolicy = DEFAULT_POLICY,
     stale_log: StaleLog | None = None,
+    write_backs: WriteBacks | None = None,
 ) -> Callable[[FetcherT], FetcherT]:
     """A ``FetcherWrapper`` that puts every known fetcher behind ``cache``."""
 
@@ -61,6 +64,7 @@ def caching_wrapper(
             value_type=VALUE_TYPES[entity],
             policy=policy,
             stale_log=stale_log,
+            write_backs=write_backs,
         )
         # with_fetch returns the fetcher's own class (a frozen dataclass `replace`).
         new_fetcher: FetcherT = fetcher.with_fetch(cached)  # type: ignore[assignment]

@@ -24,6 +24,7 @@ Flight: TypeAlias = "asyncio.Future[Mapping[str, Any]]"
 class FlightRegistry:
     def __init__(self) -> None:
         self._flights: dict[str, Flight] = {}
+        self._held: set[Flight] = set()
 
     def __len__(self) -> int:
         return len(self._flights)
@@ -62,9 +63,23 @@ class FlightRegistry:
         finally:
             if not flight.done():
                 flight.cancel()  # cancelled (or BaseException): waiters retry on their own
-            for cache_key in cache_keys:
-                if self._flights.get(cache_key) is flight:
-                    del self._flights[cache_key]
+            if flight not in self._held:
+                self._release(flight, cache_keys)
+
+    def hold(self, flight: Flight, cache_keys: list[str], until: asyncio.Future[Any]) -> None:
+        """Keep a landed ``flight`` registered under ``cache_keys`` until ``until`` is done.
+
+        Its entries are being written to the store meanwhile: a batch arriving now takes
+        them from the flight instead of missing in the store and fetching them again.
+        """
+        self._held.add(flight)
+        until.add_done_callback(lambda _: self._release(flight, cache_keys))
+
+    def _release(self, flight: Flight, cache_keys: list[str]) -> None:
+        self._held.discard(flight)
+        for cache_key in cache_keys:
+            if self._flights.get(cache_key) is flight:
+                del self._flights[cache_key]
 
 
 def land(flight: Flight, entries: Mapping[str, Any]) -> None:

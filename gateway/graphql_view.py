@@ -38,6 +38,7 @@ from strawberry.types.graphql import OperationType
 from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
+from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError, Authenticator, Viewer
 from gateway.http_media import APPLICATION_JSON, negotiate
 from gateway.http_request import (
@@ -301,6 +302,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             )
         )
         bodies = [await self.response_body(request, result) for result in results]
+        await context.write_backs.settle()
         if isinstance(parsed, list):
             # Each operation of a batch carries its own errors; the batch itself ran.
             return json_response(bodies, 200, media_type)
@@ -332,6 +334,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         result = await self.execute_operation_of(request, operation, choice, context)
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
+        await context.write_backs.settle()
         stale_log = request.scope["state"]["stale_log"]
         if not (keepable(result, stale_log) and choice.operation_type is OperationType.QUERY):
             return response
@@ -408,9 +411,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         policy = cache_policy_of(request)
         stale_log = StaleLog()
         request.scope.setdefault("state", {})["stale_log"] = stale_log
+        write_backs = WriteBacks()
 
         def make_loaders() -> Loaders:
-            return runtime.loaders_for(policy, stale_log)
+            return runtime.loaders_for(policy, stale_log, write_backs)
 
         return GatewayContext(
             settings=self.settings,
@@ -418,6 +422,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             clients=runtime.clients,
             loaders=make_loaders(),
             make_loaders=make_loaders,
+            write_backs=write_backs,
         )
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:

@@ -22,6 +22,7 @@ from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
+from cache.write_backs import WriteBacks
 from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
@@ -118,13 +119,22 @@ class Runtime:
             ),
         )
 
-    def loaders_for(self, policy: RequestCachePolicy, stale_log: StaleLog) -> Loaders:
+    def loaders_for(
+        self,
+        policy: RequestCachePolicy,
+        stale_log: StaleLog,
+        write_backs: WriteBacks | None = None,
+    ) -> Loaders:
+        """A request's loaders; with ``write_backs``, their cache writes run beside it."""
         if self.settings.naive_loaders:
             return loaders_from(self.fetchers, naive=True)
-        wrap = caching_wrapper(self.entity_cache, policy=policy, stale_log=stale_log)
+        wrap = caching_wrapper(
+            self.entity_cache, policy=policy, stale_log=stale_log, write_backs=write_backs
+        )
         return loaders_from(self.fetchers.wrapped(wrap))
 
     async def close(self) -> None:
         await self.order_events.close()
         await self.http.aclose()
+        await self.entity_cache.drain()
         await self.store.close()

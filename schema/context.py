@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from strawberry.types import Info as StrawberryInfo
 
+from cache.write_backs import WriteBacks
+
 if TYPE_CHECKING:
     from gateway.auth import Viewer
     from gateway.live_services import LiveServices
@@ -33,6 +35,8 @@ class GatewayContext:
     request_headers: Mapping[str, str] = field(default_factory=dict)
     # A WebSocket's connection_init payload (strawberry fills it in).
     connection_params: dict[str, object] | None = None
+    # The cache writes this request's loaders started (``cache.write_backs``).
+    write_backs: WriteBacks = field(default_factory=WriteBacks)
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""

@@ -98,6 +98,8 @@ def arguments_of(order: PlaceOrderInput) -> dict[str, object]:
 async def order_written(info: Info, record: OrderRecord) -> None:
     """The rest of this request sees the new state; later ones find no stale copy."""
     info.context.loaders.order.clear(record.id).prime(record.id, record)
+    # What this request read before must not land in the cache after the invalidation.
+    await info.context.write_backs.settle()
     if info.context.live is not None:
         await info.context.live.order_written(record.id, record.customer_id)
 

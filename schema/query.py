@@ -155,8 +155,10 @@ class Query:
     )
     async def order_tracking(self, info: Info, order_id: strawberry.ID) -> OrderTracking | None:
         selection = Selection.of(info)
+        # The order's batch goes out first: its customer waits on it, the rest does not.
+        order = info.context.loaders.order.load(str(order_id))
         prefetch.tracking_joins(info.context, str(order_id), selection)
-        record = await info.context.loaders.order.load(str(order_id))
+        record = await order
         if record is None:
             return None
         ensure_own_customer(info, record.customer_id)

@@ -17,9 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
+from cache.keys import KeyLayout
 from gateway.app import create_app
 from gateway.auth import issue_token
+from gateway.runtime import SCHEMA_VERSION
 from gateway.server_thread import ThreadedServer
+from tests.cache.private_redis import PrivateRedis
 from tests.gateway.test_upstream_calls import DASHBOARD, calls_by_operation
 from tests.gateway_fixtures import JWT_SECRET, gateway_settings
 
@@ -207,3 +210,27 @@ def test_queries_still_answer_when_redis_dies(simulators, sim_counters):
     assert after == before == again
     assert "errors" not in after
     assert calls_by_operation(sim_counters.read())["orders.by_ids"] == 2
+
+
+def test_every_record_of_a_cold_answer_is_in_redis_when_the_answer_arrives(simulators):
+    # The writes run beside the request (cache.write_backs); the answer waits for them,
+    # even when Redis holds every write back for a moment.
+    private = PrivateRedis()
+    private.start()
+    try:
+        settings = gateway_settings(simulators, redis_url=private.url, response_cache=False)
+        layout = KeyLayout(settings.cache_prefix, SCHEMA_VERSION)
+        expected = [
+            layout.entity_key("crm", "order", "SO-100002"),
+            layout.entity_key("erp", "plans_of_order", "SO-100002"),
+            layout.entity_key("scm", "shipments_of_order", "SO-100002"),
+            layout.entity_key("erp", "invoices_of_order", "SO-100002"),
+        ]
+        with ThreadedServer(create_app(settings)) as server, private.client() as admin:
+            post(server.url, TRACKING, {"id": "SO-100001"})  # the document is known now
+            admin.execute_command("CLIENT", "PAUSE", "300", "WRITE")
+            post(server.url, TRACKING, {"id": "SO-100002"})
+            assert [admin.exists(key) for key in expected] == [1, 1, 1, 1]
+            assert len(admin.keys(layout.entity_key("crm", "customer", "*"))) == 2
+    finally:
+        private.kill()
