@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from servers import free_port, process, simulators, upstream_env, wait_until_up
+from servers import free_port, process, run, simulators, upstream_env, wait_until_up
 
 MAX_REQUESTS_PER_PHASE = 200_000
 
@@ -188,7 +188,7 @@ def main() -> None:
                 wait_until_up(f"{url}/readyz")
                 # Every order, product and page once: the runs below read a warm cache
                 # (stock and shipments expire within seconds and are re-read as they do).
-                asyncio.run(run_phase(url, Phase(workers, "warm-up", 16), 10.0, None))
+                run(run_phase(url, Phase(workers, "warm-up", 16), 10.0, None))
 
                 def sample() -> float:
                     return rss_mib(process_tree(gateway.pid))
@@ -198,7 +198,7 @@ def main() -> None:
                     ("steady", args.steady_clients, args.steady_s),
                 ):
                     phase = Phase(workers, name, clients)
-                    asyncio.run(run_phase(url, phase, seconds, sample))
+                    run(run_phase(url, phase, seconds, sample))
                     phases.append(phase)
                     print(phase.markdown(), file=sys.stderr, flush=True)
 

@@ -26,7 +26,15 @@ from typing import Any
 
 import httpx
 from floor import measure_direct
-from servers import free_port, percentile, process, simulators, upstream_env, wait_until_up
+from servers import (
+    free_port,
+    percentile,
+    process,
+    run,
+    simulators,
+    upstream_env,
+    wait_until_up,
+)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -163,7 +171,7 @@ def measure(
 ) -> Row:
     reset_counters(sim_urls)
     cpu_before = cpu_seconds(pid)
-    latencies, elapsed, errors = asyncio.run(run_load(url, scenario, count, concurrency, headers))
+    latencies, elapsed, errors = run(run_load(url, scenario, count, concurrency, headers))
     cpu = cpu_seconds(pid) - cpu_before
     return Row(
         scenario=scenario.name,
@@ -226,9 +234,7 @@ def main() -> None:
             if scenario.name in ("mobile tracking", "availability"):
                 variables_of = _variables_of(scenario)
                 count = max(args.requests // 4, 20)
-                latencies = asyncio.run(
-                    measure_direct(sim_urls, scenario.name, count, variables_of)
-                )
+                latencies = run(measure_direct(sim_urls, scenario.name, count, variables_of))
                 direct_p50_ms[scenario.name] = percentile(latencies, 0.5) * 1000
         records_only = {"GATEWAY_RESPONSE_CACHE": "0"}
         all_modes: tuple[tuple[str, dict[str, str]], ...] = (
@@ -254,12 +260,12 @@ def main() -> None:
                                     continue
                                 count = 1
                         if not (mode == "naive" and scenario.name == "dashboard"):
-                            asyncio.run(run_load(url, scenario, 3, 1, NO_CACHE))  # open pools
+                            run(run_load(url, scenario, 3, 1, NO_CACHE))  # open pools
                         runs = RUNS_OF_MODE[mode]
                         for label, headers in runs:
                             if label.startswith("warm"):
                                 # The same requests once more, to fill the cache first.
-                                asyncio.run(run_load(url, scenario, count, concurrency))
+                                run(run_load(url, scenario, count, concurrency))
                             row = measure(
                                 url, gateway.pid, sim_urls, scenario, label, count,
                                 concurrency, args.latency_ms, headers,

@@ -6,16 +6,22 @@ and the load client does not share its interpreter; their output goes to bench/r
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
+
+from simulators.serving import new_event_loop
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +87,13 @@ def upstream_env(sim_urls: list[str]) -> dict[str, str]:
         "GATEWAY_AUTH_DISABLED": "1",
         "GATEWAY_LOG_LEVEL": "warning",
     }
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on the loop the gateway and the simulators use (uvloop when there),
+    so that the clients' own overhead weighs on the figures as little as theirs does."""
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def percentile(values: list[float], q: float) -> float:

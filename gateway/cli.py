@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_simulators(args: argparse.Namespace) -> None:
     from simulators.runner import RunningSimulators, SimulatorConfig, serve_forever
+    from simulators.serving import new_event_loop
 
     config = SimulatorConfig(
         seed=args.seed,
@@ -79,8 +80,11 @@ def run_simulators(args: argparse.Namespace) -> None:
         print(f"SCM  {sims.scm_url}/graphql  (Bearer {config.scm_token})", flush=True)
         print("Knobs: GET /_sim/stats, POST /_sim/reset, POST /_sim/faults on each", flush=True)
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config, on_ready=announce))
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=new_event_loop) as runner,
+    ):
+        runner.run(serve_forever(config, on_ready=announce))
 
 
 DEMO_JWT_SECRET = "supplygraph-demo-secret-not-for-production"
