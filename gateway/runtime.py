@@ -30,6 +30,7 @@ from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import UpstreamClients, build_clients
 from resolvers.fetchers import Fetchers, build_fetchers
+from resolvers.keepalive_transport import KeepAliveTransport
 from resolvers.loaders import Loaders, loaders_from
 
 SCHEMA_VERSION = 1
@@ -37,13 +38,19 @@ SCHEMA_VERSION = 1
 
 def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
     """The one pooled HTTP client every upstream call of this process goes through."""
+    limits = httpx.Limits(
+        max_connections=settings.upstream_max_connections,
+        max_keepalive_connections=settings.upstream_max_keepalive,
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.upstream_read_timeout_s, connect=settings.upstream_connect_timeout_s
         ),
-        limits=httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_keepalive,
+        limits=limits,
+        transport=(
+            KeepAliveTransport(limits=limits)
+            if settings.upstream_transport == "keepalive"
+            else None
         ),
         follow_redirects=False,
     )

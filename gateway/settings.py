@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -44,6 +45,9 @@ class Settings(BaseModel):
     upstream_resilience: dict[str, dict[str, float]] = {}
     upstream_max_connections: int = 100
     upstream_max_keepalive: int = 50
+    # "keepalive": HTTP/1.1 on httptools (resolvers.keepalive_transport), ~0.4 ms less CPU
+    # per call; "httpcore": httpx's own transport (HTTP/2, proxies, streamed bodies).
+    upstream_transport: Literal["keepalive", "httpcore"] = "keepalive"
 
     # Cache: unset Redis URL means an in-process cache.
     redis_url: str | None = None
