@@ -4,7 +4,9 @@ Redis is an optimisation, never a dependency: any error or timeout makes the sto
 answer as if it were empty, opens a breaker (see ``cache.breaker``) so that the next
 calls do not wait for Redis at all, and is logged once per outage, not once per call.
 Timeouts are short (tens of milliseconds) because a slow cache is worse than none,
-and redis-py's own retries are turned off: the breaker decides when to try again.
+and redis-py's own retries are turned off: the breaker decides when to try again. The
+timeout is the store's own (``cache.patient_timeout``), which does not count the time
+this process's event loop was blocked by its own CPU work against Redis.
 
 The client may be one server, a Redis Cluster or a Sentinel-managed master
 (``cache.redis_clients``). On a Cluster, record keys carry no hash tag, so the entries
@@ -35,6 +37,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import MaxConnectionsError, RedisError
 
 from cache.breaker import Breaker
+from cache.patient_timeout import within
 from cache.redis_clients import close_redis_client, open_redis_client
 from cache.store import StoreItem, StoreStats
 
@@ -64,8 +67,11 @@ class RedisStore:
         breaker_open_s: float = 5.0,
         scan_batch: int = 500,
         round_trip_hook: RoundTripHook | None = None,
+        timeout_s: float | None = None,
     ) -> None:
         self._client = client
+        # None: only the client's own socket timeout bounds a call.
+        self._timeout_s = timeout_s
         self._cluster = isinstance(client, RedisCluster)
         self._breaker = Breaker(breaker_open_s)
         self._scan_batch = scan_batch
@@ -95,11 +101,18 @@ class RedisStore:
         client = open_redis_client(
             url,
             cluster=cluster,
-            socket_timeout_s=socket_timeout_s,
+            # A backstop only: the store's own timeout (cache.patient_timeout) is the one
+            # that counts, since it does not expire while this process's loop is blocked.
+            socket_timeout_s=max(1.0, 10 * socket_timeout_s),
             connect_timeout_s=connect_timeout_s,
             max_connections=max_connections,
         )
-        return cls(client, breaker_open_s=breaker_open_s, round_trip_hook=round_trip_hook)
+        return cls(
+            client,
+            breaker_open_s=breaker_open_s,
+            round_trip_hook=round_trip_hook,
+            timeout_s=socket_timeout_s,
+        )
 
     @property
     def cluster(self) -> bool:
@@ -174,7 +187,9 @@ class RedisStore:
     async def ping(self) -> bool:
         """True when Redis answers now (asked even while the breaker is open)."""
         try:
-            return bool(await self._client.ping())
+            if self._timeout_s is None:
+                return bool(await self._client.ping())
+            return bool(await within(self._client.ping(), self._timeout_s))
         except BACKEND_ERRORS:
             return False
 
@@ -251,7 +266,10 @@ class RedisStore:
         hook = self._round_trip_hook
         try:
             with nullcontext() if hook is None else hook(command, key_count):
-                result: ResultT = await operation()
+                if self._timeout_s is None:
+                    result: ResultT = await operation()
+                else:
+                    result = await within(operation(), self._timeout_s)
         except MaxConnectionsError:
             # Every pooled connection is busy: Redis is fine, this process is just
             # busier than its pool. Skip the cache for this call; no breaker, no log.

@@ -131,6 +131,33 @@ async def test_a_slow_redis_times_out_and_fails_open(private_redis: PrivateRedis
         await store.close()
 
 
+async def test_a_loop_blocked_by_our_own_work_is_not_taken_for_a_slow_redis(
+    private_redis: PrivateRedis, caplog
+):
+    # A dashboard's synchronous completion holds the loop for longer than Redis's budget;
+    # the reply that arrived meanwhile must still be read, and the breaker stay closed.
+    store = RedisStore.from_url(private_redis.url, socket_timeout_s=0.05, breaker_open_s=BREAKER_S)
+    blocker = RedisStore.from_url(private_redis.url, socket_timeout_s=5.0)
+    try:
+        await store.set_many([("k", b"v", 60_000)])
+        # The server pauses 30 ms: our read is surely on the wire, unanswered, when the
+        # loop blocks, and its answer arrives while the loop is still blocked.
+        sleeping = asyncio.create_task(blocker._client.execute_command("DEBUG", "SLEEP", "0.03"))
+        await asyncio.sleep(0.005)
+        reading = asyncio.create_task(store.get_many(["k"]))
+        await asyncio.sleep(0.01)  # the MGET is sent, its read timer running
+        time.sleep(0.3)  # noqa: ASYNC251 - our own CPU work (a long completion)
+
+        assert await reading == [b"v"]
+        assert store.stats.errors == 0
+        assert store.available
+        assert warnings_of(caplog) == []
+        await sleeping
+    finally:
+        await blocker.close()
+        await store.close()
+
+
 async def test_a_busy_connection_pool_skips_the_cache_without_opening_the_breaker(
     private_redis: PrivateRedis, caplog
 ):
