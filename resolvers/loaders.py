@@ -84,6 +84,10 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
             return True, future.result()
         return False, None
 
+    def asked(self, key: KeyT) -> bool:
+        """True once ``key`` has been loaded in this request, settled or still in flight."""
+        return key in self._cache or key in self.failures
+
     def build_now(self, key: KeyT, build: Callable[[ValueT], BuiltT]) -> Ready[BuiltT]:
         """``build(value)`` if ``key`` is settled, else an awaitable of it."""
         settled, value = self.peek(key)

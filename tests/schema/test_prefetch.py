@@ -1,20 +1,21 @@
 """Root resolvers load their answer's joins a level at a time (``schema/prefetch.py``).
 
-Through a real gateway over HTTP in front of the simulators: the joins are settled
-before graphql-core reaches their fields (no field awaits), only what the query selects
-and the viewer may see is loaded, and the call counts stay at the minimum.
+Through a real gateway over HTTP in front of the simulators: every join is asked for
+before graphql-core reaches its field (settled, or for a small leaf level still in
+flight), only what the query selects and the viewer may see is loaded, and the call
+counts stay at the minimum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-import resolvers.loaders
 from gateway.auth import issue_token
+from resolvers.loaders import RequestLoader
 from tests.gateway_fixtures import JWT_SECRET, GraphQL, SimCounters
 
 DASHBOARD = """{ customers(first: 50) { edges { node { id name orders {
@@ -23,22 +24,36 @@ DASHBOARD = """{ customers(first: 50) { edges { node { id name orders {
 
 
 class LateBuilds:
-    """Counts the fields that had to await their loader: the prefetch missed them."""
+    """Counts the fields whose keys no prefetch had asked for (``count``: the prefetch
+    missed them), and those that awaited keys still in flight (``in_flight``: a small
+    leaf level, which the prefetch starts but does not wait for)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.in_flight = 0
+
+    def note(self, loader: RequestLoader[Any, Any], keys: list[Any]) -> None:
+        if not all(loader.asked(key) for key in keys):
+            self.count += 1
+        elif not all(loader.peek(key)[0] for key in keys):
+            self.in_flight += 1
 
 
 @pytest.fixture
 def late_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[LateBuilds]:
     counter = LateBuilds()
-    original = resolvers.loaders._build_later
+    build_now, build_many_now = RequestLoader.build_now, RequestLoader.build_many_now
 
-    def counting(value: Awaitable[Any], build: Callable[[Any], Any]) -> Awaitable[Any]:
-        counter.count += 1
-        return original(value, build)
+    def counting_now(self: RequestLoader[Any, Any], key: Any, build: Any) -> Any:
+        counter.note(self, [key])
+        return build_now(self, key, build)
 
-    monkeypatch.setattr(resolvers.loaders, "_build_later", counting)
+    def counting_many_now(self: RequestLoader[Any, Any], keys: list[Any], build: Any) -> Any:
+        counter.note(self, keys)
+        return build_many_now(self, keys, build)
+
+    monkeypatch.setattr(RequestLoader, "build_now", counting_now)
+    monkeypatch.setattr(RequestLoader, "build_many_now", counting_many_now)
     yield counter
 
 
@@ -194,3 +209,30 @@ def test_every_join_below_a_root_is_prefetched(
     # A join added to the schema but not to schema/prefetch.py still answers, awaited:
     # this count is what tells.
     assert late_builds.count == 0
+
+
+def test_a_small_last_level_is_still_in_flight_while_the_rest_is_completed(
+    simulators: Any, uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds
+) -> None:
+    # Suppliers are an availability view's last level; with the SCM slow, they are
+    # surely in flight when graphql-core reaches them, and their fields await them.
+    query = """query ($codes: [ID!]!) { products(codes: $codes) {
+        code inventory { available } openPurchaseOrders { quantity supplier { name } } } }"""
+    faults = f"{simulators.scm_url}/_sim/faults"
+    httpx.post(faults, json={"latency_ms": 100}).raise_for_status()
+    sim_counters.reset()
+    try:
+        data = uncached_graphql(query, {"codes": [f"P-{1001 + n}" for n in range(10)]})
+    finally:
+        httpx.post(faults, json={"latency_ms": 0}).raise_for_status()
+
+    purchases = [po for product in data["products"] for po in product["openPurchaseOrders"]]
+    assert purchases and all(po["supplier"]["name"] for po in purchases)
+    assert calls(sim_counters.read()) == {
+        "product.product.search_read": 1,
+        "stockLevels": 1,
+        "purchaseOrders": 1,
+        "suppliers": 1,
+    }
+    assert late_builds.count == 0
+    assert late_builds.in_flight > 0
