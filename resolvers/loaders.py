@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeAlias, TypeVar
 
-from aiodataloader import DataLoader
+from aiodataloader import DataLoader, Loader, dispatch_queue
 
 from resolvers.clients import UpstreamClients
 from resolvers.fetchers import (
@@ -83,6 +83,17 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         if future is not None and future.done() and not future.cancelled():
             return True, future.result()
         return False, None
+
+    def do_resolve_reject(self, key: KeyT, future: asyncio.Future[ValueT]) -> None:
+        # aiodataloader schedules a task that schedules a task that runs the batch:
+        # three trips through the loop's ready queue, each behind whatever else is ready
+        # (answers of other calls, cache writes). One trip collects this tick's keys.
+        self._queue.append(Loader(key=key, future=future))
+        if len(self._queue) == 1:
+            if self.batch:
+                self.loop.call_soon(dispatch_queue, self)
+            else:
+                dispatch_queue(self)
 
     def asked(self, key: KeyT) -> bool:
         """True once ``key`` has been loaded in this request, settled or still in flight."""

@@ -230,3 +230,22 @@ async def test_fetchers_can_be_built_once_and_named_for_a_cache(clients_over):
     assert fetchers.customer.name == "crm.customer"
     assert fetchers.plans_of_order.name == "erp.plans_of_order"
     assert fetchers.orders_of_customer.key_text(("C-1", "confirmed")) == "C-1|confirmed"
+
+
+async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three():
+    # On the critical path of a query, each trip waits behind every other ready
+    # callback (other answers, cache writes): RequestLoader dispatches in one.
+    asked: list[list[str]] = []
+
+    async def fetch(keys: list[str]) -> dict[str, str]:
+        asked.append(list(keys))
+        return {key: key.upper() for key in keys}
+
+    loader = loader_for(Fetcher("test.thing", fetch, lambda: ""))
+    first = loader.load("a")
+    second = loader.load("b")
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+
+    assert asked == [["a", "b"]]
+    assert await asyncio.gather(first, second) == ["A", "B"]
