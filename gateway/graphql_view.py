@@ -334,22 +334,28 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         result = await self.execute_operation_of(request, operation, choice, context)
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
-        await context.write_backs.settle()
         stale_log = request.scope["state"]["stale_log"]
         if not (keepable(result, stale_log) and choice.operation_type is OperationType.QUERY):
+            await context.write_backs.settle()
             return response
         etag = etag_of(bytes(response.body))
         if policy.write:
-            kept = await answers.keep(
-                key,
-                bytes(response.body),
-                etag=etag,
-                fresh_for_s=stale_log.fresh_for_s,
-                systems=sorted(stale_log.systems),
-                generations=lookup.generations,
+            # Kept while the request's record writes finish, not one round trip after.
+            kept, _ = await asyncio.gather(
+                answers.keep(
+                    key,
+                    bytes(response.body),
+                    etag=etag,
+                    fresh_for_s=stale_log.fresh_for_s,
+                    systems=sorted(stale_log.systems),
+                    generations=lookup.generations,
+                ),
+                context.write_backs.settle(),
             )
             if kept:
                 count("kept")
+        else:
+            await context.write_backs.settle()
         return tagged(response, etag, if_none_match)
 
     async def execute_operation_of(
