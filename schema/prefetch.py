@@ -87,7 +87,13 @@ async def orders(
     if loaders.naive or not records:
         return
     ids = [record.id for record in records]
+    # Batches that the next level waits on go out first; leaves after them.
     jobs: list[Awaitable[object]] = []
+    lines = selection["lines"]
+    line_products = "product" in lines and _may(context, "OrderLine", "product")
+    if line_products or ("margin" in selection and _may(context, "Order", "margin")):
+        codes = _unique(line.product_code for record in records for line in record.lines)
+        jobs.append(_then(loaders.product, codes, products, context, lines["product"]))
     if "customer" in selection:
         customer_ids = _unique(record.customer_id for record in records)
         below = selection["customer"]
@@ -105,11 +111,6 @@ async def orders(
         )
     if "invoices" in selection and _may(context, "Order", "invoices"):
         jobs.append(_leaf(loaders.invoices_of_order, ids))
-    lines = selection["lines"]
-    line_products = "product" in lines and _may(context, "OrderLine", "product")
-    if line_products or ("margin" in selection and _may(context, "Order", "margin")):
-        codes = _unique(line.product_code for record in records for line in record.lines)
-        jobs.append(_then(loaders.product, codes, products, context, lines["product"]))
     await _settle(jobs)
 
 
@@ -121,10 +122,7 @@ async def products(
         return
     skus = _unique(record.scm_sku for record in records if record.scm_sku)
     jobs: list[Awaitable[object]] = []
-    if ("inventory" in selection and _may(context, "Product", "inventory")) or (
-        "availableToPromise" in selection and _may(context, "Product", "availableToPromise")
-    ):
-        jobs.append(_leaf(loaders.stock_of_sku, skus))
+    # Purchase orders first: their suppliers wait on them, nothing waits on the stock.
     if "openPurchaseOrders" in selection and _may(context, "Product", "openPurchaseOrders"):
         jobs.append(
             _then_flat(
@@ -135,6 +133,10 @@ async def products(
                 selection["openPurchaseOrders"],
             )
         )
+    if ("inventory" in selection and _may(context, "Product", "inventory")) or (
+        "availableToPromise" in selection and _may(context, "Product", "availableToPromise")
+    ):
+        jobs.append(_leaf(loaders.stock_of_sku, skus))
     await _settle(jobs)
 
 
