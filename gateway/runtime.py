@@ -36,13 +36,28 @@ from resolvers.loaders import Loaders, loaders_from
 SCHEMA_VERSION = 1
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing.
+
+    The upstream client is shared by every request of every user: a cookie one upstream
+    answer set must never ride along on the calls made for someone else. (Reading each
+    answer for cookies also cost ~0.05 ms of CPU per call.)
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
 def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
     """The one pooled HTTP client every upstream call of this process goes through."""
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_keepalive,
     )
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.upstream_read_timeout_s, connect=settings.upstream_connect_timeout_s
         ),
@@ -54,6 +69,9 @@ def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
         ),
         follow_redirects=False,
     )
+    # httpx has no switch for its jar; its setter would copy ours into a plain one.
+    client._cookies = _NoCookies()
+    return client
 
 
 @dataclass
