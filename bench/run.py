@@ -232,9 +232,9 @@ def main() -> None:
         direct_p50_ms: dict[str, float] = {}
         for scenario in chosen:
             if scenario.name in ("mobile tracking", "availability"):
-                variables_of = _variables_of(scenario)
+                variables = variables_of(scenario)
                 count = max(args.requests // 4, 20)
-                latencies = run(measure_direct(sim_urls, scenario.name, count, variables_of))
+                latencies = run(measure_direct(sim_urls, scenario.name, count, variables))
                 direct_p50_ms[scenario.name] = percentile(latencies, 0.5) * 1000
         records_only = {"GATEWAY_RESPONSE_CACHE": "0"}
         all_modes: tuple[tuple[str, dict[str, str]], ...] = (
@@ -298,7 +298,7 @@ def main() -> None:
             )
 
 
-def _variables_of(scenario: Scenario) -> Callable[[int], dict[str, Any]]:
+def variables_of(scenario: Scenario) -> Callable[[int], dict[str, Any]]:
     def variables(i: int) -> dict[str, Any]:
         found = scenario.body(i).get("variables")
         return dict(found) if isinstance(found, dict) else {}
