@@ -22,6 +22,7 @@ Errors are httpx's own: ``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``,
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from collections import deque
 from dataclasses import dataclass, field
@@ -116,6 +117,25 @@ class _Connection(asyncio.Protocol):
     @property
     def reusable(self) -> bool:
         return not self.closed and self._transport is not None and not self._transport.is_closing()
+
+    def idle_and_open(self) -> bool:
+        """Whether this idle connection can carry a request: open, and nothing to read.
+
+        A server closing an idle connection (its keep-alive timeout) sends a FIN that the
+        loop may not have processed yet; writing a request into it would fail after the
+        fact. Bytes waiting on an idle connection are that FIN, or something never asked
+        for: either way the connection is done (httpcore checks the same).
+        """
+        if not self.reusable or self._transport is None:
+            return False
+        sock = self._transport.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
 
     async def exchange(
         self, head_and_body: bytes, timeouts: dict[str, float | None]
@@ -224,8 +244,9 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         while pool.idle:
             # Most recently used first: the likeliest to be still open at the far end.
             connection = pool.idle.pop()
-            if connection.reusable:
+            if connection.idle_and_open():
                 return connection
+            connection.close()
         return await self._connect(origin, timeouts)
 
     async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:

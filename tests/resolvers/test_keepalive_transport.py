@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -187,6 +188,20 @@ async def test_an_idle_connection_the_server_dropped_is_not_reused(serve, client
     await asyncio.sleep(0.05)  # the FIN arrives
 
     assert (await client.get(server.url)).text == "once"
+    assert server.connections == 2
+
+
+async def test_a_hang_up_the_loop_has_not_seen_yet_still_retires_the_connection(serve, client):
+    async def answer_then_hang_up(received: Received, writer: asyncio.StreamWriter) -> None:
+        await reply(writer, received.path.encode())
+        writer.close()
+
+    server = await serve(answer_then_hang_up)
+    await client.get(f"{server.url}/first")
+    # The FIN reaches this host while the loop is busy: nothing has processed it.
+    time.sleep(0.05)  # noqa: ASYNC251 - holding the loop on purpose
+
+    assert (await client.get(f"{server.url}/second")).text == "/second"
     assert server.connections == 2
 
 
