@@ -97,7 +97,10 @@ class EntityCache:
     def counters(self, kind: EntityKind | str) -> KindCounters:
         """The live counters of one kind (by ``EntityKind`` or name such as ``crm.order``)."""
         name = kind if isinstance(kind, str) else kind.name
-        return self._counters.setdefault(name, KindCounters())
+        counters = self._counters.get(name)
+        if counters is None:
+            counters = self._counters[name] = KindCounters()
+        return counters
 
     def counters_snapshot(self) -> dict[str, dict[str, int]]:
         return {name: counters.as_dict() for name, counters in self._counters.items()}

@@ -205,3 +205,24 @@ async def test_a_cancelled_reader_does_not_cancel_the_read_of_its_tick(redis_sto
 
     assert await kept == [b"1"]
     assert abandoned.cancelled()
+
+
+async def test_a_redis_that_refuses_scripts_still_gets_every_write(
+    private_redis: PrivateRedis, caplog
+):
+    with private_redis.client() as admin:
+        admin.execute_command(
+            "ACL", "SETUSER", "noscripts", "on", ">secret", "~*", "+@all", "-@scripting"
+        )
+    url = f"redis://noscripts:secret@127.0.0.1:{private_redis.port}/0"
+    store = RedisStore.from_url(url, socket_timeout_s=2.0, breaker_open_s=BREAKER_S)
+    try:
+        await store.set_many([("a", b"1", 60_000), ("b", b"2", 60_000)])
+        await store.set_many([("c", b"3", 60_000)])
+
+        assert await store.get_many(["a", "b", "c"]) == [b"1", b"2", b"3"]
+        assert store.available
+        assert store.stats.errors == 0
+        assert len(warnings_of(caplog)) == 1  # said once, then pipelines
+    finally:
+        await store.close()
