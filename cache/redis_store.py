@@ -17,7 +17,9 @@ delete scans every primary.
 
 Reads issued in the same event-loop tick share one MGET (on one server): a tracking
 view's order, plans, shipments and invoices loaders each read their keys at once, and
-one round trip with one pooled connection serves all four.
+one round trip with one pooled connection serves all four. A batch's write is one call
+of a small Lua script on one server (one reply to parse, not one per entry), and a
+pipeline of SETs on a Cluster or on a server whose ACL refuses scripts.
 
 ``round_trip_hook(command, key_count)``, when given, wraps every round trip (tracing).
 """
@@ -192,7 +194,7 @@ class RedisStore:
 
     async def set_many(self, items: Sequence[StoreItem]) -> None:
         if items:
-            await self._call("PIPELINE", partial(self._write_pipelined, items), None, len(items))
+            await self._call("PIPELINE", partial(self._write_batch, items), None, len(items))
 
     async def delete(self, keys: Sequence[str]) -> int:
         if not keys:
@@ -262,7 +264,7 @@ class RedisStore:
     async def close(self) -> None:
         await close_redis_client(self._client)
 
-    async def _write_pipelined(self, items: Sequence[StoreItem]) -> None:
+    async def _write_batch(self, items: Sequence[StoreItem]) -> None:
         if self._set_all is not None:
             keys = [key for key, _, _ in items]
             args = [part for _, value, ttl_ms in items for part in (value, ttl_ms)]

@@ -18,7 +18,8 @@ StoreItem = tuple[str, bytes, int]
 
 @dataclass(slots=True)
 class StoreStats:
-    """Plain counters; ``commands`` counts round trips by command (``MGET``, ``PIPELINE``)."""
+    """Plain counters; ``commands`` counts round trips by command (``MGET``; ``PIPELINE``
+    for a batch write, one round trip whether a script call or a pipeline)."""
 
     round_trips: int = 0
     hits: int = 0
