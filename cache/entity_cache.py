@@ -6,7 +6,7 @@ A wrapped fetch does, for one DataLoader batch:
 2. for the keys not answered fresh, joins a fetch of the same keys already under way
    in this process (see ``cache.single_flight``), and sends the rest upstream in one
    call of the wrapped fetch;
-3. writes what was fetched back in one pipelined round trip, each entry with the TTL
+3. writes what was fetched back in one round trip, each entry with the TTL
    of its kind plus a grace period; keys the upstream left out are written as
    negative entries, fresh for the kind's short negative TTL. Given the request's
    ``WriteBacks``, that write runs beside the request's next level (settled before

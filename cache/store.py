@@ -52,7 +52,7 @@ class CacheStore(Protocol):
         ...
 
     async def set_many(self, items: Sequence[StoreItem]) -> None:
-        """Every item with its own TTL (one pipelined round trip)."""
+        """Every item with its own TTL, in one round trip."""
         ...
 
     async def delete(self, keys: Sequence[str]) -> int:

@@ -1,7 +1,7 @@
 """Cache writes that run beside the request instead of in front of its next level.
 
 A batch's records go back to its loader as soon as the upstream answers; writing them
-to the store (encode, one pipelined round trip) then runs while the next level's calls
+to the store (encode, one round trip) then runs while the next level's calls
 are already out. Awaited in line, that write sat between an order arriving and its
 customer being asked for: 0.5-2 ms per level on a cold tracking request, more when
 several answers land together.
