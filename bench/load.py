@@ -99,7 +99,14 @@ class Phase:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    # What the first few failures were: a status and body, or the client's exception.
+    failures: list[str] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+
+    def fail(self, what: str) -> None:
+        self.errors += 1
+        if len(self.failures) < 5:
+            self.failures.append(what[:500])
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -138,11 +145,11 @@ async def run_phase(
                 started = time.perf_counter()
                 try:
                     response = await client.post("/graphql", json=body_for(i))
-                    failed = response.status_code != 200 or bool(response.json().get("errors"))
-                except httpx.HTTPError:
-                    failed = True
+                    if response.status_code != 200 or response.json().get("errors"):
+                        phase.fail(f"HTTP {response.status_code}: {response.text}")
+                except httpx.HTTPError as error:
+                    phase.fail(f"client {type(error).__name__}: {error!r}")
                 phase.latencies.append(time.perf_counter() - started)
-                phase.errors += failed
 
         async def sampler() -> None:
             while sample_rss is not None and time.monotonic() < deadline:
@@ -215,6 +222,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for phase in phases:
         print(phase.markdown())
+    for phase in phases:
+        for failure in phase.failures:
+            print(f"failed in {phase.workers} worker(s), {phase.name}: {failure}")
 
 
 if __name__ == "__main__":
