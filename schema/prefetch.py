@@ -40,6 +40,9 @@ RecordT = TypeVar("RecordT", contravariant=True)
 # A level with nothing below it is waited for only past this many keys (see _leaf).
 WAIT_FOR_LEAVES_OVER = 50
 
+# The joins customers() below loads for a customer; with none selected, a customer is a leaf.
+CUSTOMER_JOINS = ("account", "orders", "lifetimeValue")
+
 # The fields of OrderTracking computed from the order's plans and shipments.
 TRACKING_FIELDS_FROM_PLANS = ("stage", "progress", "estimatedDelivery", "timeline")
 
@@ -97,7 +100,7 @@ async def orders(
     if "customer" in selection:
         customer_ids = _unique(record.customer_id for record in records)
         below = selection["customer"]
-        if below.any_of("account", "orders", "lifetimeValue"):
+        if below.any_of(*CUSTOMER_JOINS):
             jobs.append(_then(loaders.customer, customer_ids, customers, context, below))
         else:
             jobs.append(_leaf(loaders.customer, customer_ids))
