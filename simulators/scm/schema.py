@@ -86,4 +86,29 @@ type PurchaseOrder {
   "open | received | cancelled"
   status: String!
 }
+
+# Version 2 additions (see README.md, "Additions (version 2)").
+type Mutation {
+  "Idempotent by reference: a second call with the same reference returns the first PO."
+  createPurchaseOrder(input: PurchaseOrderInput!): PurchaseOrder!
+  "Quantity or date of an open PO; quantity 0 cancels it."
+  updatePurchaseOrder(id: ID!, quantity: Int, expectedAt: String): PurchaseOrder!
+  "Goods arrived: stock of its sku rises in that warehouse; status becomes received."
+  receivePurchaseOrder(id: ID!, warehouse: String!): PurchaseOrder!
+}
+
+input PurchaseOrderInput {
+  sku: String!
+  quantity: Int!
+  "optional: the SCM picks the sku's preferred supplier"
+  supplierId: ID
+  "RFC 3339"
+  expectedAt: String
+  "the caller's idempotency key, e.g. the ERP production order"
+  reference: String!
+}
+
+extend type PurchaseOrder {
+  reference: String
+}
 """
