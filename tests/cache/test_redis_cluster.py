@@ -20,7 +20,7 @@ import pytest
 
 from cache.apq import PersistedQueries, query_sha256
 from cache.entity_cache import EntityCache
-from cache.invalidation import Invalidator, seen_event
+from cache.invalidation import Invalidator, mark_seen, was_seen
 from cache.policy import DEFAULT_KINDS
 from cache.redis_store import RedisStore
 from gateway.app import create_app
@@ -113,7 +113,7 @@ async def test_a_webhook_drops_exactly_its_keys_and_an_admin_drop_empties_every_
     dropped = await invalidator.drop_system("erp")
 
     assert dropped == 25
-    assert set(cluster.keys_per_node(f"{prefix}:*").values()) == {0}
+    assert set(cluster.keys_per_node(f"{prefix}:v1:erp:*").values()) == {0}
 
 
 async def test_persisted_queries_and_webhook_dedup_work_on_the_cluster(cluster_store, prefix):
@@ -122,8 +122,9 @@ async def test_persisted_queries_and_webhook_dedup_work_on_the_cluster(cluster_s
     await queries.put(query_sha256(query), query)
 
     assert await queries.get(query_sha256(query)) == query
-    assert not await seen_event(cluster_store, prefix, "crm", "evt-1")
-    assert await seen_event(cluster_store, prefix, "crm", "evt-1")
+    assert not await was_seen(cluster_store, prefix, "crm", "evt-1")
+    assert await mark_seen(cluster_store, prefix, "crm", "evt-1")
+    assert await was_seen(cluster_store, prefix, "crm", "evt-1")
 
 
 # Two gateways, each with its own runtime (HTTP pool, clients, cache), sharing one Redis.
