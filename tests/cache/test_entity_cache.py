@@ -387,5 +387,6 @@ async def test_counters_are_kept_per_kind_as_plain_integers():
             "upstream_errors": 0,
             "codec_errors": 0,
             "writes": 2,
+            "writes_invalidated": 0,
         }
     }
