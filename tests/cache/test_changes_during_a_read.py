@@ -88,7 +88,9 @@ async def test_a_no_cache_read_changed_during_its_fetch_does_not_write_the_old_s
     cache, fetch = EntityCache(store, prefix=prefix), order_fetch()
     invalidator = Invalidator(store, prefix=prefix)
 
-    await read_while(cache, fetch, lambda inv: cancel_so_1(fetch, inv), invalidator, NO_CACHE_POLICY)
+    await read_while(
+        cache, fetch, lambda inv: cancel_so_1(fetch, inv), invalidator, NO_CACHE_POLICY
+    )
 
     assert (await read(cache, fetch))["SO-1"].status == "cancelled"
     assert len(fetch.calls) == 2
