@@ -366,8 +366,8 @@ class EntityCache:
             ),
         )
         written = await self.store.set_many_guarded(items, guard)
-        counters.writes += written
-        if self.store.available:
+        if written is not None:  # else the store failed: it has said so itself
+            counters.writes += written
             counters.writes_invalidated += len(items) - written
 
     def _fall_back_to_stale(

@@ -53,7 +53,7 @@ class LocalStore:
         for key, value, ttl_ms in items:
             self._write(key, value, ttl_ms)
 
-    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int:
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
         if not items:
             return 0
         self.stats.count_round_trip("PIPELINE")

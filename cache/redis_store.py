@@ -241,11 +241,11 @@ class RedisStore:
         if items:
             await self._call("PIPELINE", partial(self._write_batch, items), None, len(items))
 
-    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int:
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
         if not items:
             return 0
-        written: int = await self._call(
-            "PIPELINE", partial(self._write_unmarked, items, guard), 0, len(items)
+        written: int | None = await self._call(
+            "PIPELINE", partial(self._write_unmarked, items, guard), None, len(items)
         )
         return written
 

@@ -62,10 +62,10 @@ class CacheStore(Protocol):
         """Every item with its own TTL, in one round trip."""
         ...
 
-    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int:
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
         """Like ``set_many``, but only the items no invalidation newer than
         ``guard.since`` has marked (``cache.write_guard``), checked atomically with the
-        write where the backend allows; how many were written."""
+        write where the backend allows; how many were written, None if the call failed."""
         ...
 
     async def increment(self, key: str, ttl_ms: int) -> int | None:
