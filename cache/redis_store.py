@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -139,7 +140,7 @@ class RedisStore:
         self._set_unmarked: AsyncScript | None = (
             None if self._cluster else client.register_script(_SET_UNMARKED)
         )
-        self._count_up = client.register_script(_COUNT_UP)
+        self._count_up: AsyncScript | None = client.register_script(_COUNT_UP)
         self._flushes: set[asyncio.Task[None]] = set()
         self.stats = StoreStats()
 
@@ -250,10 +251,8 @@ class RedisStore:
         return written
 
     async def increment(self, key: str, ttl_ms: int) -> int | None:
-        number: int | None = await self._call(
-            "INCR", partial(self._count_up, keys=[key], args=[ttl_ms]), None
-        )
-        return None if number is None else int(number)
+        number: int | None = await self._call("INCR", partial(self._count, key, ttl_ms), None)
+        return number
 
     async def delete(self, keys: Sequence[str]) -> int:
         if not keys:
@@ -339,6 +338,28 @@ class RedisStore:
             for key, value, ttl_ms in items:
                 pipe.set(key, value, px=ttl_ms)
             await pipe.execute()
+
+    async def _count(self, key: str, ttl_ms: int) -> int:
+        if self._count_up is not None:
+            try:
+                return int(await self._count_up(keys=[key], args=[ttl_ms]))
+            except ResponseError as error:
+                logger.warning("Redis refused the counter script (%s); using INCR", error)
+                self._count_up = None
+        # The script's steps in one pipeline: start from the time if absent, count up.
+        start = time.time_ns() // 1000
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.set(key, start, nx=True)
+            pipe.incr(key)
+            pipe.pexpire(key, ttl_ms)
+            _, counted, _ = await pipe.execute(raise_on_error=False)
+        if isinstance(counted, ResponseError):
+            # Not a number: an older random token. Start counting from the time.
+            await self._client.set(key, start, px=ttl_ms)
+            return start
+        if isinstance(counted, Exception):
+            raise counted
+        return int(counted)
 
     async def _write_unmarked(self, items: Sequence[StoreItem], guard: WriteGuard) -> int:
         keys = [key for key, _, _ in items]

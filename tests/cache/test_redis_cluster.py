@@ -28,6 +28,7 @@ from gateway.server_thread import ThreadedServer
 from resolvers.records import OrderRecord, ProductRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
+from tests.cache.test_write_guard import check_counting, check_guarded_writes
 from tests.gateway_fixtures import REDIS_URL, SimCounters, gateway_settings
 from tests.redis_cluster import LocalRedisCluster, LocalRedisSentinel, cluster_available
 
@@ -230,3 +231,11 @@ async def test_a_sentinel_url_reaches_the_master_sentinel_names(prefix):
     finally:
         await store.close()
         sentinel.stop()
+
+
+async def test_the_cluster_guards_writes_and_counts_generations_like_one_server(
+    cluster_store, prefix
+):
+    # Keys in many slots: no script can hold them all, markers are checked before writing.
+    await check_guarded_writes(cluster_store, prefix)
+    await check_counting(cluster_store, prefix)
