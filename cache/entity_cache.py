@@ -30,8 +30,9 @@ rather than paid for with a Redis lock.
 
 A fetch never writes back a key invalidated (webhook, admin drop, the gateway's own
 write) after it began: the system's generation is read before the fetch goes out (in
-the batch's ``MGET``, or alone when the request skips cache reads) and the write skips,
-atomically, every key an invalidation since then has marked (``cache.write_guard``).
+the batch's ``MGET``; a request that skips cache reads writes as if it had read 0) and
+the write skips, atomically, every key an invalidation since then has marked
+(``cache.write_guard``).
 Held copies obey the same generation (``cache.near_cache``).
 """
 
@@ -189,10 +190,6 @@ class EntityCache:
         shortest = min(kind.fresh_for_s(entry.present) - entry.age_s(now) for entry in entries)
         log.served_fresh(kind.system, max(shortest, 0.0))
 
-    async def _generation(self, system: str) -> int:
-        (raw,) = await self.store.get_many([self.layout.generation_key(system)])
-        return generation_number(raw)
-
     async def _read(
         self, batch: _BatchSettings[Any, Any], cache_keys: list[str]
     ) -> tuple[Entries, Entries, bytes | _Unread | None, int]:
@@ -312,10 +309,6 @@ class EntityCache:
         kind, counters = batch.kind, self.counters(batch.kind)
         cache_keys = list(keys)
         with self._flights.flying(cache_keys) as flight:
-            if since is None and batch.policy.write:
-                # Read before the fetch goes out (inside the flight, so that others join
-                # it meanwhile): what the fetch brings is at least as new as this.
-                since = await self._generation(kind.system)
             fetched_at = self._clock()
             counters.fetched += len(cache_keys)
             try:
@@ -335,8 +328,13 @@ class EntityCache:
             # flight stays registered until it is done so that a batch arriving
             # meanwhile joins it instead of fetching again.
             land(flight, entries)
-            if not batch.policy.write or since is None:
+            if not batch.policy.write:
                 return entries
+            if since is None:
+                # The batch read nothing (no-cache), so no generation either: a round
+                # trip for it would delay the fetch. As if read at 0, the write then
+                # skips every key invalidated in the markers' lifetime: safe, and cheap.
+                since = 0
             if batch.write_backs is None:
                 await self._write(kind, entries, since)
                 return entries
