@@ -11,6 +11,7 @@ import json
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -99,3 +100,22 @@ def test_an_order_webhook_arriving_while_the_crm_is_down_is_refused_and_its_retr
     assert retried.status_code == 202, retried.text
     assert retried.json()["status"] == "accepted"
     assert retried.json()["dropped"] == 1 + 7  # the order and its customer's seven lists
+
+
+def test_deliveries_of_one_event_racing_each_other_are_all_acknowledged_and_marked_once(
+    simulators: RunningSimulators,
+):
+    event_id = uuid.uuid4().hex
+    with Gateway(gateway_settings(simulators)) as gateway, ThreadPoolExecutor(4) as pool:
+        racing = list(
+            pool.map(
+                lambda _: deliver(gateway.url, "erp", "product.updated", ["P-1002"], event_id),
+                range(4),
+            )
+        )
+        later = deliver(gateway.url, "erp", "product.updated", ["P-1002"], event_id)
+
+    # Any that got past the check applied it (a drop and a marker: twice is as once).
+    assert {response.status_code for response in racing} == {202}
+    assert {response.json()["status"] for response in racing} <= {"accepted", "duplicate"}
+    assert later.json()["status"] == "duplicate"
