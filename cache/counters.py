@@ -16,6 +16,7 @@ class KindCounters:
     upstream_errors: int = 0  # batch fetches that failed
     codec_errors: int = 0  # entries that could not be read or written (read as misses)
     writes: int = 0  # entries written back
+    writes_invalidated: int = 0  # not written: invalidated while they were fetched
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -26,8 +26,14 @@ and served while fresh and while their system's generation token is unchanged; t
 batch's ``MGET`` then asks only for the keys not held, plus that token.
 
 Across processes, a hot key is fetched once per process; that duplication is accepted
-rather than paid for with a Redis lock. Webhook invalidation racing an upstream fetch
-already under way may let that fetch write the older answer back; its TTL bounds it.
+rather than paid for with a Redis lock.
+
+A fetch never writes back a key invalidated (webhook, admin drop, the gateway's own
+write) after it began: the system's generation is read before the fetch goes out (in
+the batch's ``MGET``; a request that skips cache reads writes as if it had read 0) and
+the write skips, atomically, every key an invalidation since then has marked
+(``cache.write_guard``).
+Held copies obey the same generation (``cache.near_cache``).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from cache.single_flight import Flight, FlightRegistry, land
 from cache.stale_log import StaleLog
 from cache.store import CacheStore, StoreItem
 from cache.write_backs import BackgroundWrites, WriteBacks
+from cache.write_guard import WriteGuard, generation_number
 from gateway.errors import UpstreamError
 
 logger = logging.getLogger(__name__)
@@ -149,15 +156,16 @@ class EntityCache:
         fresh: Entries = {}
         stale: Entries = {}
         token: bytes | _Unread | None = UNREAD
+        since: int | None = None
         if batch.policy.read:
-            fresh, stale, token = await self._read(batch, list(keys_by_cache_key))
+            fresh, stale, token, since = await self._read(batch, list(keys_by_cache_key))
         misses = [cache_key for cache_key in keys_by_cache_key if cache_key not in fresh]
         counters.misses += len(misses)
         if batch.stale_log is not None and fresh:
             self._note_freshness(batch, batch.stale_log, fresh.values())
         if misses:
             first_key = {cache_key: keys_by_cache_key[cache_key][0] for cache_key in misses}
-            fetched, failures = await self._fetch_misses(batch, first_key)
+            fetched, failures = await self._fetch_misses(batch, first_key, since)
             if batch.stale_log is not None and fetched:
                 self._note_freshness(batch, batch.stale_log, fetched.values())
             if self.near is not None and not isinstance(token, _Unread):
@@ -184,18 +192,21 @@ class EntityCache:
 
     async def _read(
         self, batch: _BatchSettings[Any, Any], cache_keys: list[str]
-    ) -> tuple[Entries, Entries, bytes | _Unread | None]:
-        """The fresh entries, the stale ones still within grace, and the generation token
-        of the batch's system as read with them (``UNREAD`` without a near cache)."""
+    ) -> tuple[Entries, Entries, bytes | _Unread | None, int]:
+        """The fresh entries, the stale ones still within grace, the generation token
+        of the batch's system as read with them (``UNREAD`` without a near cache), and
+        that generation as a number (``cache.write_guard``)."""
         kind, counters = batch.kind, self.counters(batch.kind)
         now = self._clock()
         fresh: Entries = {}
         stale: Entries = {}
         near = self.near
         if near is None:
-            raws = await self.store.get_many(cache_keys)
+            *raws, token = await self.store.get_many(
+                [*cache_keys, self.layout.generation_key(kind.system)]
+            )
             self._sort(batch, zip(cache_keys, raws, strict=True), now, fresh, stale)
-            return fresh, stale, UNREAD
+            return fresh, stale, UNREAD, generation_number(token)
         held = {}
         for cache_key in cache_keys:
             found = near.get(cache_key)
@@ -222,10 +233,10 @@ class EntityCache:
             counters.negative_hits += not found.entry.present
         read = self._sort(batch, zip(far, raws, strict=True), now, fresh, stale)
         if not trusted:
-            return fresh, stale, UNREAD
+            return fresh, stale, UNREAD, generation_number(token)
         for cache_key in read:
             near.put(cache_key, fresh[cache_key], token)
-        return fresh, stale, token
+        return fresh, stale, token, generation_number(token)
 
     def _sort(
         self,
@@ -258,7 +269,7 @@ class EntityCache:
         return found_fresh
 
     async def _fetch_misses(
-        self, batch: _BatchSettings[KeyT, Any], misses: dict[str, KeyT]
+        self, batch: _BatchSettings[KeyT, Any], misses: dict[str, KeyT], since: int | None
     ) -> tuple[Entries, list[tuple[UpstreamError, list[str]]]]:
         """Entries for ``misses``, fetched by this batch or by one already under way,
         and the keys whose fetch failed upstream, with the error."""
@@ -271,7 +282,9 @@ class EntityCache:
             pending = []
             if free:
                 try:
-                    entries.update(await self._fetch_upstream(batch, {k: misses[k] for k in free}))
+                    entries.update(
+                        await self._fetch_upstream(batch, {k: misses[k] for k in free}, since)
+                    )
                 except UpstreamError as error:
                     failures.append((error, free))
             if joined:
@@ -289,8 +302,10 @@ class EntityCache:
         return entries, failures
 
     async def _fetch_upstream(
-        self, batch: _BatchSettings[KeyT, Any], keys: dict[str, KeyT]
+        self, batch: _BatchSettings[KeyT, Any], keys: dict[str, KeyT], since: int | None
     ) -> Entries:
+        """Fetches ``keys`` and writes them back unless invalidated meanwhile; ``since``
+        is the system's generation read before, None if the batch read nothing."""
         kind, counters = batch.kind, self.counters(batch.kind)
         cache_keys = list(keys)
         with self._flights.flying(cache_keys) as flight:
@@ -315,15 +330,20 @@ class EntityCache:
             land(flight, entries)
             if not batch.policy.write:
                 return entries
+            if since is None:
+                # The batch read nothing (no-cache), so no generation either: a round
+                # trip for it would delay the fetch. As if read at 0, the write then
+                # skips every key invalidated in the markers' lifetime: safe, and cheap.
+                since = 0
             if batch.write_backs is None:
-                await self._write(kind, entries)
+                await self._write(kind, entries, since)
                 return entries
-            write = self._writes.start(self._write(kind, entries))
+            write = self._writes.start(self._write(kind, entries, since))
             self._flights.hold(flight, cache_keys, until=write)
             batch.write_backs.add(write)
             return entries
 
-    async def _write(self, kind: EntityKind, entries: Entries) -> None:
+    async def _write(self, kind: EntityKind, entries: Entries, since: int) -> None:
         counters = self.counters(kind)
         items: list[StoreItem] = []
         for cache_key, entry in entries.items():
@@ -334,8 +354,19 @@ class EntityCache:
                 logger.warning("not caching %s: %s", cache_key, error)
                 continue
             items.append((cache_key, raw, kind.stored_for_ms(entry.present)))
-        await self.store.set_many(items)
-        counters.writes += len(items)
+        layout = self.layout
+        guard = WriteGuard(
+            since,
+            [layout.invalidated_key(cache_key) for cache_key, _, _ in items],
+            (
+                layout.invalidated_all_key(kind.system),
+                layout.invalidated_all_key(kind.system, kind.entity),
+            ),
+        )
+        written = await self.store.set_many_guarded(items, guard)
+        if written is not None:  # else the store failed: it has said so itself
+            counters.writes += written
+            counters.writes_invalidated += len(items) - written
 
     def _fall_back_to_stale(
         self,

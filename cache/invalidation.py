@@ -14,15 +14,23 @@ look in the cache itself (entries past freshness still tell whom they belong to)
   and the cached shipment lists of those orders give the tracking numbers.
 
 Whole answers and records held in processes are not tracked per key: every known event
-and every drop replaces the generation token of the system concerned
-(``cache.generations``), which retires them in every process.
+and every drop counts up the generation of the system concerned (``cache.generations``),
+which retires them in every process. Before dropping anything, each invalidation leaves
+a marker holding that generation beside every key it drops (one per pattern for pattern
+drops), so that a fetch already under way does not write the old state back
+(``cache.write_guard``).
+
+The store fails open, so an invalidation reports whether it was ``applied``: False when
+any of its store calls was answered by the fallback (Redis down, slow or busy). It may
+also be False when a concurrent call of this process failed meanwhile; that errs the
+safe way (a webhook is then refused and sent again).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from cache.codec import CodecError, ValueCodec, codec_for
@@ -31,6 +39,8 @@ from cache.generations import SystemGenerations
 from cache.keys import KeyLayout, composite_key_text, event_key
 from cache.policy import DEFAULT_KINDS, EntityKind
 from cache.store import CacheStore
+from cache.write_guard import MARKER_TTL_MS
+from gateway.errors import UpstreamError
 from resolvers.records import OrderRecord, ShipmentRecord
 
 logger = logging.getLogger(__name__)
@@ -72,6 +82,7 @@ class Invalidation:
     known_event: bool
     dropped: list[str] = field(default_factory=list)  # keys deleted (or already gone)
     unresolved: list[str] = field(default_factory=list)  # keys whose dependents are unknown
+    applied: bool = True  # False when the store could not do all of it
 
 
 class Invalidator:
@@ -86,8 +97,9 @@ class Invalidator:
         generations: SystemGenerations | None = None,
     ) -> None:
         self._store = store
-        self._generations = generations
         self._layout = KeyLayout(prefix, schema_version)
+        # Always counted: the generation orders invalidations against fetches.
+        self._generations = generations or SystemGenerations(store, self._layout)
         self._kinds = kinds
         self._customer_ids_of_orders = customer_ids_of_orders
         self._order_codec: ValueCodec[OrderRecord | None] = codec_for(OrderRecord | None)
@@ -95,9 +107,22 @@ class Invalidator:
 
     async def invalidate(self, system: str, event: str, keys: Sequence[str]) -> Invalidation:
         """Drops every entry the event makes wrong; an unknown event drops nothing."""
+        failures_before = self._store.stats.failures
+        invalidation = await self._invalidate(system, event, keys)
+        return self._checked(invalidation, failures_before)
+
+    async def _invalidate(self, system: str, event: str, keys: Sequence[str]) -> Invalidation:
         keys = list(dict.fromkeys(key for key in keys if key))
-        if (system, event) in DIRECT_EVENTS or (system, event) in ORDER_EVENTS | SHIPMENT_EVENTS:
-            await self._retire(system)
+        known = (system, event) in DIRECT_EVENTS or (
+            system,
+            event,
+        ) in ORDER_EVENTS | SHIPMENT_EVENTS
+        if not known:
+            logger.warning("webhook event %s.%s is not known: nothing dropped", system, event)
+            return Invalidation(False)
+        generation = await self._retire(system)
+        if generation is None:
+            return Invalidation(True, applied=False)
         if (system, event) in DIRECT_EVENTS:
             dropped = [
                 cache_key
@@ -106,42 +131,61 @@ class Invalidator:
             ]
             if (system, event) == ("crm", "customer.updated") and "customer_page" in self._kinds:
                 # Which pages hold a customer is not known by key: every page goes.
-                pattern = self._layout.entity_pattern("crm", "customer_page")
-                await self._store.delete_matching(pattern)
-            return await self._drop(Invalidation(True, dropped))
+                await self._drop_pattern(generation, "crm", "customer_page")
+            return await self._drop(Invalidation(True, dropped), generation)
         if (system, event) in ORDER_EVENTS:
-            return await self._drop(await self._order_invalidation(keys))
-        if (system, event) in SHIPMENT_EVENTS:
-            return await self._drop(await self._shipment_invalidation(keys))
-        logger.warning("webhook event %s.%s is not known: nothing dropped", system, event)
-        return Invalidation(False)
+            return await self._drop(await self._order_invalidation(keys), generation)
+        return await self._drop(await self._shipment_invalidation(keys), generation)
 
     async def drop_system(self, system: str) -> int:
         """Every entry of one system (an admin's big hammer); how many were dropped."""
-        await self._retire(system)
-        return await self._store.delete_matching(self._layout.entity_pattern(system))
+        generation = await self._retire(system)
+        if generation is None:
+            return 0
+        return await self._drop_pattern(generation, system)
 
-    async def _retire(self, system: str) -> None:
-        if self._generations is not None:
-            await self._generations.bump(system)
+    def _checked(self, invalidation: Invalidation, failures_before: int) -> Invalidation:
+        if invalidation.applied and self._store.stats.failures != failures_before:
+            return replace(invalidation, applied=False)
+        return invalidation
+
+    async def _retire(self, system: str) -> int | None:
+        return await self._generations.bump(system)
+
+    async def _drop_pattern(self, generation: int, system: str, entity: str | None = None) -> int:
+        marker = self._layout.invalidated_all_key(system, entity)
+        await self._store.set_many([(marker, str(generation).encode(), MARKER_TTL_MS)])
+        return await self._store.delete_matching(self._layout.entity_pattern(system, entity))
 
     async def _order_invalidation(self, order_ids: list[str]) -> Invalidation:
         order_keys = self._keys_of("order", order_ids)
         customer_ids = await self._cached_customer_ids(order_keys, order_ids)
         unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
+        complete = True
         if unknown and self._customer_ids_of_orders is not None:
-            customer_ids.update(await self._customer_ids_of_orders(unknown))
+            try:
+                customer_ids.update(await self._customer_ids_of_orders(unknown))
+            except UpstreamError as error:
+                # Drop what is known now; not applied, so that the event is sent again.
+                logger.warning("customers of orders %s not known: %s", unknown, error)
+                complete = False
             unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
         list_keys = self._order_list_keys(customer_ids.values())
-        return Invalidation(True, order_keys + list_keys, self._keys_of("order", unknown))
+        return Invalidation(
+            True, order_keys + list_keys, self._keys_of("order", unknown), applied=complete
+        )
 
     async def drop_orders(self, customer_ids: Mapping[str, str]) -> Invalidation:
         """After the gateway's own write (order id -> customer id, both known): drops
         those orders and every cached order list of their customers."""
-        await self._retire("crm")
+        failures_before = self._store.stats.failures
+        generation = await self._retire("crm")
+        if generation is None:
+            return Invalidation(True, applied=False)
         order_keys = self._keys_of("order", list(customer_ids))
         list_keys = self._order_list_keys(customer_ids.values())
-        return await self._drop(Invalidation(True, order_keys + list_keys))
+        invalidation = await self._drop(Invalidation(True, order_keys + list_keys), generation)
+        return self._checked(invalidation, failures_before)
 
     def _order_list_keys(self, customer_ids: Iterable[str]) -> list[str]:
         return self._keys_of(
@@ -176,7 +220,15 @@ class Invalidator:
         tracking_keys = self._keys_of("shipment_by_tracking_number", tracking_numbers)
         return Invalidation(True, list_keys + tracking_keys, unresolved)
 
-    async def _drop(self, invalidation: Invalidation) -> Invalidation:
+    async def _drop(self, invalidation: Invalidation, generation: int) -> Invalidation:
+        # Markers first, then the drop: see cache.write_guard for why this order.
+        mark = str(generation).encode()
+        await self._store.set_many(
+            [
+                (self._layout.invalidated_key(key), mark, MARKER_TTL_MS)
+                for key in invalidation.dropped
+            ]
+        )
         await self._store.delete(invalidation.dropped)
         return invalidation
 
@@ -194,15 +246,21 @@ class Invalidator:
             return None
 
 
-async def seen_event(
-    store: CacheStore, prefix: str, system: str, event_id: str, ttl_s: float = 86_400
-) -> bool:
-    """True if ``event_id`` was seen before; marks it seen otherwise (SET NX).
+EVENT_SEEN_TTL_S = 86_400.0
 
-    Without a working store every event counts as new: processing a webhook twice
-    only drops entries twice.
-    """
-    first_time = await store.set_if_absent(
+
+async def was_seen(store: CacheStore, prefix: str, system: str, event_id: str) -> bool:
+    """True if ``event_id`` was applied before (``mark_seen``). Without a working store
+    it reads as new: the event is then applied, or refused, but never ignored."""
+    return await store.get(event_key(prefix, system, event_id)) is not None
+
+
+async def mark_seen(
+    store: CacheStore, prefix: str, system: str, event_id: str, ttl_s: float = EVENT_SEEN_TTL_S
+) -> bool:
+    """Marks ``event_id`` applied, once it has been (SET NX); False if a delivery racing
+    this one marked it first. Both were applied then, which is harmless: applying an
+    event drops keys and leaves markers, and doing that twice leaves the same state."""
+    return await store.set_if_absent(
         event_key(prefix, system, event_id), b"1", max(1, round(ttl_s * 1000))
     )
-    return not first_time

@@ -6,6 +6,8 @@
     <prefix>:apq:<sha256>                                persisted queries
     <prefix>:v<schema_version>:answer:<sha256>           whole answers (cache.response_cache)
     <prefix>:v<schema_version>:generation:<system>       cache.generations
+    <prefix>:v<schema_version>:invalidated:<record key>  cache.write_guard (per key)
+    <prefix>:v<schema_version>:invalidated-all:<system>[:<entity>]  (per pattern drop)
 
 The schema version is part of every record key: bump it whenever a record in
 ``resolvers.records`` changes shape, and entries of the old layout are simply never
@@ -58,6 +60,16 @@ class KeyLayout:
 
     def generation_key(self, system: str) -> str:
         return f"{self.namespace}:generation:{system}"
+
+    def invalidated_key(self, cache_key: str) -> str:
+        """The marker an invalidation of the record key ``cache_key`` leaves behind
+        (``cache.write_guard``); outside every system's pattern, so drops leave it."""
+        return f"{self.namespace}:invalidated:{cache_key.removeprefix(self.namespace + ':')}"
+
+    def invalidated_all_key(self, system: str, entity: str | None = None) -> str:
+        """The marker a pattern drop of a whole entity kind, or system, leaves behind."""
+        base = f"{self.namespace}:invalidated-all:{system}"
+        return base if entity is None else f"{base}:{entity}"
 
     def event_key(self, system: str, event_id: str) -> str:
         return event_key(self.prefix, system, event_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cache.lru import LruDict
 from cache.store import StoreItem, StoreStats
+from cache.write_guard import WriteGuard, marker_allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,31 @@ class LocalStore:
         self.stats.count_round_trip("PIPELINE")
         for key, value, ttl_ms in items:
             self._write(key, value, ttl_ms)
+
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
+        if not items:
+            return 0
+        self.stats.count_round_trip("PIPELINE")
+        # No await between check and write: atomic, as the script is in Redis.
+        if not all(marker_allows(self._read(floor), guard.since) for floor in guard.floors):
+            return 0
+        written = 0
+        for (key, value, ttl_ms), marker in zip(items, guard.markers, strict=True):
+            if marker_allows(self._read(marker), guard.since):
+                self._write(key, value, ttl_ms)
+                written += 1
+        return written
+
+    async def increment(self, key: str, ttl_ms: int) -> int | None:
+        self.stats.count_round_trip("INCR")
+        try:
+            number = int(self._read(key) or b"") + 1
+        except ValueError:
+            # Absent (evicted) or a token of the older, random kind: start from the time,
+            # so that no number handed out before comes back (cache.generations).
+            number = time.time_ns() // 1000
+        self._write(key, str(number).encode(), ttl_ms)
+        return number
 
     async def delete(self, keys: Sequence[str]) -> int:
         if not keys:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from cache.breaker import Breaker
 from cache.patient_timeout import within
 from cache.redis_clients import close_redis_client, open_redis_client
 from cache.store import StoreItem, StoreStats
+from cache.write_guard import WriteGuard, marker_allows
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,44 @@ for i, key in ipairs(KEYS) do
   redis.call('SET', key, ARGV[2 * i - 1], 'PX', ARGV[2 * i])
 end
 return #KEYS
+"""
+
+# KEYS: n entries' keys, their n markers, then the batch's pattern markers;
+# ARGV: n, the generation read before the fetch, then each entry's value and TTL in ms.
+# See cache.write_guard: skip what an invalidation newer than the fetch has marked.
+_SET_UNMARKED = """
+local n = tonumber(ARGV[1])
+local since = tonumber(ARGV[2])
+local function allows(marker)
+  if not marker then return true end
+  local number = tonumber(marker)
+  return number ~= nil and number <= since
+end
+for i = 2 * n + 1, #KEYS do
+  if not allows(redis.call('GET', KEYS[i])) then return 0 end
+end
+local written = 0
+for i = 1, n do
+  if allows(redis.call('GET', KEYS[n + i])) then
+    redis.call('SET', KEYS[i], ARGV[2 * i + 1], 'PX', ARGV[2 * i + 2])
+    written = written + 1
+  end
+end
+return written
+"""
+
+# KEYS[1]: a generation counter; ARGV[1]: its TTL in ms. Absent (expired, evicted) or
+# not a number (the older random tokens), it starts from the server's time in
+# microseconds, so that no number handed out before comes back.
+_COUNT_UP = """
+local current = redis.call('GET', KEYS[1])
+if not current or not tonumber(current) then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[1], tonumber(now[1]) * 1000000 + tonumber(now[2]))
+end
+local number = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return number
 """
 
 
@@ -95,6 +135,12 @@ class RedisStore:
         self._set_all: AsyncScript | None = (
             None if self._cluster else client.register_script(_SET_ALL)
         )
+        # The guarded write's keys span slots, so a Cluster checks markers first and
+        # writes after (see set_many_guarded); the counter is one key: a script anywhere.
+        self._set_unmarked: AsyncScript | None = (
+            None if self._cluster else client.register_script(_SET_UNMARKED)
+        )
+        self._count_up: AsyncScript | None = client.register_script(_COUNT_UP)
         self._flushes: set[asyncio.Task[None]] = set()
         self.stats = StoreStats()
 
@@ -196,6 +242,18 @@ class RedisStore:
         if items:
             await self._call("PIPELINE", partial(self._write_batch, items), None, len(items))
 
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
+        if not items:
+            return 0
+        written: int | None = await self._call(
+            "PIPELINE", partial(self._write_unmarked, items, guard), None, len(items)
+        )
+        return written
+
+    async def increment(self, key: str, ttl_ms: int) -> int | None:
+        number: int | None = await self._call("INCR", partial(self._count, key, ttl_ms), None)
+        return number
+
     async def delete(self, keys: Sequence[str]) -> int:
         if not keys:
             return 0
@@ -280,6 +338,66 @@ class RedisStore:
             for key, value, ttl_ms in items:
                 pipe.set(key, value, px=ttl_ms)
             await pipe.execute()
+
+    async def _count(self, key: str, ttl_ms: int) -> int:
+        if self._count_up is not None:
+            try:
+                return int(await self._count_up(keys=[key], args=[ttl_ms]))
+            except ResponseError as error:
+                logger.warning("Redis refused the counter script (%s); using INCR", error)
+                self._count_up = None
+        # The script's steps in one pipeline: start from the time if absent, count up.
+        start = time.time_ns() // 1000
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.set(key, start, nx=True)
+            pipe.incr(key)
+            pipe.pexpire(key, ttl_ms)
+            _, counted, _ = await pipe.execute(raise_on_error=False)
+        if isinstance(counted, ResponseError):
+            # Not a number: an older random token. Start counting from the time.
+            await self._client.set(key, start, px=ttl_ms)
+            return start
+        if isinstance(counted, Exception):
+            raise counted
+        return int(counted)
+
+    async def _write_unmarked(self, items: Sequence[StoreItem], guard: WriteGuard) -> int:
+        keys = [key for key, _, _ in items]
+        if self._set_unmarked is not None:
+            args: list[bytes | int] = [len(items), guard.since]
+            args += [part for _, value, ttl_ms in items for part in (value, ttl_ms)]
+            try:
+                written = await self._set_unmarked(
+                    keys=[*keys, *guard.markers, *guard.floors], args=args
+                )
+                return int(written)
+            except ResponseError as error:
+                logger.warning("Redis refused the guarded-write script (%s); checking first", error)
+                self._set_unmarked = None
+        # Check, then write: not atomic. A marker left between the two is followed by
+        # its invalidation's drop, which then removes what was written; only a drop
+        # that lands between the check and the write can be overtaken.
+        marks = await self._read_all([*guard.floors, *guard.markers])
+        floors, markers = marks[: len(guard.floors)], marks[len(guard.floors) :]
+        if not all(marker_allows(floor, guard.since) for floor in floors):
+            return 0
+        allowed = [
+            item
+            for item, marker in zip(items, markers, strict=True)
+            if marker_allows(marker, guard.since)
+        ]
+        if allowed:
+            await self._write_batch(allowed)
+        return len(allowed)
+
+    async def _read_all(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        if self._cluster:
+            values: list[bytes | None] = await self._client.mget_nonatomic(keys)  # type: ignore[union-attr]
+        else:
+            values = await self._client.mget(keys)  # type: ignore[assignment]
+        return values
 
     async def _call(
         self,

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from cache.write_guard import WriteGuard
+
 # (key, value, ttl in milliseconds)
 StoreItem = tuple[str, bytes, int]
 
@@ -28,6 +30,11 @@ class StoreStats:
     skipped: int = 0  # calls not sent because the breaker was open
     pool_exhausted: int = 0  # calls not sent because every connection was busy
     commands: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> int:
+        """Calls answered by the fail-open fallback instead of the backend."""
+        return self.errors + self.skipped + self.pool_exhausted
 
     def count_round_trip(self, command: str) -> None:
         self.round_trips += 1
@@ -53,6 +60,16 @@ class CacheStore(Protocol):
 
     async def set_many(self, items: Sequence[StoreItem]) -> None:
         """Every item with its own TTL, in one round trip."""
+        ...
+
+    async def set_many_guarded(self, items: Sequence[StoreItem], guard: WriteGuard) -> int | None:
+        """Like ``set_many``, but only the items no invalidation newer than
+        ``guard.since`` has marked (``cache.write_guard``), checked atomically with the
+        write where the backend allows; how many were written, None if the call failed."""
+        ...
+
+    async def increment(self, key: str, ttl_ms: int) -> int | None:
+        """``key`` counted up by one (INCR, then its TTL renewed); None if it failed."""
         ...
 
     async def delete(self, keys: Sequence[str]) -> int:

@@ -2,9 +2,17 @@
 
 The signature is checked over the raw body, in constant time, before anything is parsed.
 The event's ``data`` is never trusted as the new state: the named keys are dropped and
-the next question re-reads them from their system. A repeated ``event_id`` is
-acknowledged and ignored. The answer is 202 as soon as the entries are dropped and
-the orders it names are announced to the subscriptions of every gateway process.
+the next question re-reads them from their system. The answer is 202 as soon as the
+entries are dropped and the orders it names are announced to the subscriptions of every
+gateway process.
+
+Order: verify → parse → check (not mark) seen → apply → mark seen. An event is marked
+seen only once it has been applied, so a repeated ``event_id`` is acknowledged and
+ignored only if it was applied before. When it could not be applied (Redis down or
+slow, the CRM down while looking up an order's customer, anything else), the answer is
+503 with ``Retry-After`` and the sender's retry is applied. Two deliveries racing each
+other may both be applied: applying drops keys and leaves markers, so twice is the same
+state as once.
 """
 
 from __future__ import annotations
@@ -18,13 +26,16 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cache.invalidation import seen_event
+from cache.invalidation import Invalidation, mark_seen, was_seen
 from gateway.observability.webhook_metrics import counted_webhook
 from gateway.runtime import Runtime
 from gateway.webhook_orders import orders_named_by
 from resolvers.clients import SYSTEMS
 
 logger = logging.getLogger("supplygraph.webhooks")
+
+# As long as the cache's breaker stays open after a Redis failure (cache.breaker).
+RETRY_AFTER_S = 5
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
@@ -34,8 +45,22 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
 
 
-def problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def problem(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def not_applied(system: str, event: str, event_id: str) -> JSONResponse:
+    logger.warning("webhook %s %s %s not applied; asking for a retry", system, event, event_id)
+    return problem(
+        503,
+        "NOT_APPLIED",
+        "the event could not be applied now; send it again",
+        {"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def parse_event(body: bytes) -> tuple[str, str, list[str]] | None:
@@ -68,11 +93,22 @@ async def receive_webhook(request: Request) -> JSONResponse:
     if parsed is None:
         return problem(400, "BAD_EVENT", "the body is not a webhook event of the contract")
     event_id, event, keys = parsed
-    if await seen_event(runtime.store, runtime.settings.cache_prefix, system, event_id):
+    prefix = runtime.settings.cache_prefix
+    if await was_seen(runtime.store, prefix, system, event_id):
         return JSONResponse({"status": "duplicate", "event_id": event_id}, status_code=202)
-    invalidation = await runtime.invalidator.invalidate(system, event, keys)
+    try:
+        invalidation: Invalidation = await runtime.invalidator.invalidate(system, event, keys)
+    except Exception:
+        logger.exception("webhook %s %s %s failed", system, event, event_id)
+        return not_applied(system, event, event_id)
+    if not invalidation.applied:
+        return not_applied(system, event, event_id)
     # After the drop, so that the subscribers' re-reads see the new state.
     await runtime.order_events.publish(orders_named_by(system, event, keys))
+    if not await mark_seen(runtime.store, prefix, system, event_id):
+        logger.info(
+            "webhook %s %s %s was applied by a racing delivery too", system, event, event_id
+        )
     logger.info(
         "webhook %s %s %s: dropped %d cache entries",
         system,

@@ -123,7 +123,7 @@ SUBSCRIPTIONS_OPEN = Gauge(
 WEBHOOKS = Counter(
     "supplygraph_webhooks",
     "Webhooks received by system and outcome: accepted, ignored (unknown event), "
-    "duplicate, rejected (bad signature), bad_event, unknown_system.",
+    "duplicate, rejected (bad signature), bad_event, unknown_system, not_applied (503).",
     ["system", "outcome"],
 )
 

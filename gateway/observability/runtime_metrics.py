@@ -41,6 +41,7 @@ _KIND_FIELDS = {
     "shared": (CACHE_KEYS, "shared"),
     "stale_served": (CACHE_KEYS, "stale_served"),
     "writes": (CACHE_KEYS, "written"),
+    "writes_invalidated": (CACHE_KEYS, "write_invalidated"),
     "codec_errors": (CACHE_ERRORS, "codec"),
     "upstream_errors": (CACHE_ERRORS, "upstream"),
 }

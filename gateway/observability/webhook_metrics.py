@@ -3,7 +3,8 @@
 ``@counted_webhook`` on ``gateway.webhooks.receive_webhook`` adds one to
 ``supplygraph_webhooks_total{system, outcome}`` per webhook: ``accepted``, ``ignored``
 and ``duplicate`` from a 202's ``status``; ``rejected`` for a bad signature (401),
-``bad_event`` (400), ``unknown_system`` (404), else ``error``.
+``bad_event`` (400), ``unknown_system`` (404), ``not_applied`` (503, to be sent again),
+else ``error``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse
 
 from gateway.observability.metrics import webhook_handled
 
-_BY_STATUS = {401: "rejected", 400: "bad_event", 404: "unknown_system"}
+_BY_STATUS = {401: "rejected", 400: "bad_event", 404: "unknown_system", 503: "not_applied"}
 
 Handler = Callable[[Request], Awaitable[JSONResponse]]
 

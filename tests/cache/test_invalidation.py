@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from cache.entry import encode_entry, negative_entry, present_entry
-from cache.invalidation import Invalidator, seen_event
+from cache.invalidation import Invalidator, mark_seen, was_seen
 from cache.keys import KeyLayout
 from cache.store import CacheStore
 from tests.cache import samples
@@ -174,13 +174,15 @@ async def test_dropping_a_system_drops_its_entries_only(store, layout, everythin
     assert await live_keys(store, list(everything)) == set(everything) - scm_keys
 
 
-async def test_a_repeated_event_id_is_recognised(store, prefix):
-    assert await seen_event(store, prefix, "crm", "3f0c") is False
-    assert await seen_event(store, prefix, "crm", "3f0c") is True
-    assert await seen_event(store, prefix, "erp", "3f0c") is False
+async def test_an_event_id_reads_as_seen_only_once_marked_and_only_for_its_system(store, prefix):
+    assert await was_seen(store, prefix, "crm", "3f0c") is False
+    assert await mark_seen(store, prefix, "crm", "3f0c") is True
+    assert await was_seen(store, prefix, "crm", "3f0c") is True
+    assert await mark_seen(store, prefix, "crm", "3f0c") is False  # a racing delivery
+    assert await was_seen(store, prefix, "erp", "3f0c") is False
 
 
 async def test_an_event_id_is_forgotten_after_its_ttl(store, prefix):
-    assert await seen_event(store, prefix, "crm", "e1", ttl_s=0.03) is False
+    assert await mark_seen(store, prefix, "crm", "e1", ttl_s=0.03) is True
     await asyncio.sleep(0.08)
-    assert await seen_event(store, prefix, "crm", "e1", ttl_s=0.03) is False
+    assert await was_seen(store, prefix, "crm", "e1") is False

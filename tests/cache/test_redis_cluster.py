@@ -20,7 +20,7 @@ import pytest
 
 from cache.apq import PersistedQueries, query_sha256
 from cache.entity_cache import EntityCache
-from cache.invalidation import Invalidator, seen_event
+from cache.invalidation import Invalidator, mark_seen, was_seen
 from cache.policy import DEFAULT_KINDS
 from cache.redis_store import RedisStore
 from gateway.app import create_app
@@ -28,6 +28,7 @@ from gateway.server_thread import ThreadedServer
 from resolvers.records import OrderRecord, ProductRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
+from tests.cache.test_write_guard import check_counting, check_guarded_writes
 from tests.gateway_fixtures import REDIS_URL, SimCounters, gateway_settings
 from tests.redis_cluster import LocalRedisCluster, LocalRedisSentinel, cluster_available
 
@@ -113,7 +114,7 @@ async def test_a_webhook_drops_exactly_its_keys_and_an_admin_drop_empties_every_
     dropped = await invalidator.drop_system("erp")
 
     assert dropped == 25
-    assert set(cluster.keys_per_node(f"{prefix}:*").values()) == {0}
+    assert set(cluster.keys_per_node(f"{prefix}:v1:erp:*").values()) == {0}
 
 
 async def test_persisted_queries_and_webhook_dedup_work_on_the_cluster(cluster_store, prefix):
@@ -122,8 +123,9 @@ async def test_persisted_queries_and_webhook_dedup_work_on_the_cluster(cluster_s
     await queries.put(query_sha256(query), query)
 
     assert await queries.get(query_sha256(query)) == query
-    assert not await seen_event(cluster_store, prefix, "crm", "evt-1")
-    assert await seen_event(cluster_store, prefix, "crm", "evt-1")
+    assert not await was_seen(cluster_store, prefix, "crm", "evt-1")
+    assert await mark_seen(cluster_store, prefix, "crm", "evt-1")
+    assert await was_seen(cluster_store, prefix, "crm", "evt-1")
 
 
 # Two gateways, each with its own runtime (HTTP pool, clients, cache), sharing one Redis.
@@ -229,3 +231,11 @@ async def test_a_sentinel_url_reaches_the_master_sentinel_names(prefix):
     finally:
         await store.close()
         sentinel.stop()
+
+
+async def test_the_cluster_guards_writes_and_counts_generations_like_one_server(
+    cluster_store, prefix
+):
+    # Keys in many slots: no script can hold them all, markers are checked before writing.
+    await check_guarded_writes(cluster_store, prefix)
+    await check_counting(cluster_store, prefix)
