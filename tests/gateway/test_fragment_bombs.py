@@ -17,7 +17,7 @@ import pytest
 from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
 from tests.gateway_fixtures import gateway_settings
-from tests.schema.test_limits import fragment_bomb
+from tests.hostile_documents import fragment_bomb
 
 
 @pytest.fixture

@@ -8,15 +8,9 @@ from graphql import OperationDefinitionNode, parse
 from schema.build import create_schema
 from schema.limits import FragmentCycle, QueryLimits, estimated_cost, measure_operation
 from schema.list_sizes import LIST_SIZES, list_sizes
+from tests.hostile_documents import fragment_bomb
 
 SCHEMA = create_schema()
-
-
-def fragment_bomb(fragments: int) -> str:
-    """Each fragment spreads the next twice: 2**fragments leaves once expanded."""
-    lines = [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(fragments)]
-    lines.append(f"fragment F{fragments} on Query {{ __typename }}")
-    return "query Bomb { ...F0 }\n" + "\n".join(lines)
 
 
 def measured(text: str, variables: dict[str, object] | None = None):
