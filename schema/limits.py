@@ -69,6 +69,9 @@ class QueryLimits:
     # Fields (list items' fields included) one request's answers may hold, counted while
     # executing: the estimate's assumed sizes can be wrong.
     max_answer_fields: int = 500_000
+    # Fragments spreading fragments (without fields between): 600 of them in 5,000
+    # tokens used to exhaust Python's stack.
+    max_fragment_nesting: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,9 @@ class Walker:
         self.visits = 0
         self.fragment_measures: dict[tuple[str, str | None, int | None], Measure] = {}
         self.expanding: set[str] = set()
+        # Levels of selection sets the walk is in: it stops past the depth limit, so no
+        # document can take it deeper into Python's stack than the limits allow.
+        self.level = 1
 
     def argument(self, field: FieldNode, name: str) -> Any:
         for argument in field.arguments or ():
@@ -186,6 +192,13 @@ class Walker:
             return NOTHING  # validation names the unknown fragment
         if name in self.expanding:
             raise FragmentCycle(name)
+        if len(self.expanding) >= self.limits.max_fragment_nesting:
+            raise QueryRejectedError(
+                f"fragments spread within each other more than "
+                f"{self.limits.max_fragment_nesting} deep",
+                limit="fragment_nesting",
+                value=self.limits.max_fragment_nesting,
+            )
         self.expanding.add(name)
         try:
             measured = self.measure(definition.selection_set, parent, page_size)
@@ -216,7 +229,17 @@ class Walker:
             else:
                 # A connection: its page size is the length of its edges.
                 child_page_size = bound
-        below = self.measure(field.selection_set, child_type, child_page_size)
+        if self.level >= self.limits.max_depth:
+            raise QueryRejectedError(
+                f"the operation is more than {self.limits.max_depth} levels deep",
+                limit="depth",
+                value=self.limits.max_depth,
+            )
+        self.level += 1
+        try:
+            below = self.measure(field.selection_set, child_type, child_page_size)
+        finally:
+            self.level -= 1
         return Measure(
             below.depth + 1,
             min(aliases + items * below.aliases, COST_CEILING),
@@ -262,7 +285,10 @@ def measure_operation(
     variables: Mapping[str, Any],
     limits: QueryLimits,
 ) -> tuple[Measure, Walker]:
-    """Depth counts the operation's own selection set as level 1. Raises FragmentCycle."""
+    """Depth counts the operation's own selection set as level 1.
+
+    Raises FragmentCycle, or QueryRejectedError where the walk stops (too deep).
+    """
     walker = Walker(schema, fragments_of(document), variables, limits)
     measured = walker.measure(operation.selection_set, root_type(schema, operation))
     return Measure(measured.depth + 1, measured.aliases, measured.cost), walker
@@ -280,8 +306,8 @@ def estimated_cost(
     for operation in operations_to_run(document, operation_name):
         try:
             measured, _ = measure_operation(schema, document, operation, variables, limits)
-        except FragmentCycle:
-            continue  # invalid: it runs nothing, and says why when it is executed
+        except (FragmentCycle, QueryRejectedError):
+            continue  # it runs nothing, and says why when it is executed
         total = min(total + measured.cost, COST_CEILING)
     return total
 
@@ -301,7 +327,11 @@ def breaches(
     """Raises FragmentCycle for a document whose fragments spread themselves."""
     found: list[QueryRejectedError] = []
     for operation in operations_to_run(document, operation_name):
-        measured, _ = measure_operation(schema, document, operation, variables, limits)
+        try:
+            measured, _ = measure_operation(schema, document, operation, variables, limits)
+        except QueryRejectedError as stopped:
+            found.append(stopped)
+            continue
         name = operation.name.value if operation.name else "the operation"
         if measured.depth > limits.max_depth:
             found.append(

@@ -17,7 +17,7 @@ import pytest
 from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
 from tests.gateway_fixtures import gateway_settings
-from tests.hostile_documents import fragment_bomb
+from tests.hostile_documents import fragment_bomb, fragment_chain
 
 
 @pytest.fixture
@@ -70,3 +70,14 @@ def test_a_fragment_cycle_through_other_fragments_is_a_validation_error(graphql_
     [error] = graphql_response(query)["errors"]
     assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
     assert "within itself via 'B'" in error["message"]
+
+
+def test_a_chain_of_600_fragments_is_refused_naming_the_nesting_limit(graphql_response):
+    body = graphql_response(fragment_chain(600))
+    assert body.get("data") is None
+    [error] = body["errors"]
+    assert error["extensions"] == {
+        "code": "QUERY_REJECTED",
+        "limit": "fragment_nesting",
+        "value": 50,
+    }

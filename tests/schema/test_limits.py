@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from graphql import OperationDefinitionNode, parse
 
+from gateway.errors import QueryRejectedError
 from schema.build import create_schema
 from schema.limits import FragmentCycle, QueryLimits, estimated_cost, measure_operation
 from schema.list_sizes import LIST_SIZES, list_sizes
-from tests.hostile_documents import fragment_bomb
+from tests.hostile_documents import fragment_bomb, fragment_chain
 
 SCHEMA = create_schema()
 
@@ -19,7 +20,7 @@ def measured(text: str, variables: dict[str, object] | None = None):
     return measure_operation(SCHEMA._schema, document, operation, variables or {}, SCHEMA.limits)
 
 
-@pytest.mark.parametrize("fragments", [23, 200])
+@pytest.mark.parametrize("fragments", [23, 45])
 def test_a_fragment_bomb_is_measured_in_steps_linear_in_its_size(fragments):
     measure, walker = measured(fragment_bomb(fragments))
     # Each selection of the document is looked at once: 2 spreads per fragment, 1 leaf,
@@ -69,3 +70,25 @@ def test_a_configured_list_size_replaces_the_assumed_one():
 def test_a_list_size_for_a_field_the_schema_lacks_is_refused_at_startup():
     with pytest.raises(ValueError, match=r"Customer\.ordres"):
         create_schema(list_size_overrides={"Customer.ordres": 3})
+
+
+def test_a_long_chain_of_fragments_is_refused_without_exhausting_the_stack():
+    with pytest.raises(QueryRejectedError) as refused:
+        measured(fragment_chain(600))
+    assert refused.value.extensions() == {
+        "code": "QUERY_REJECTED",
+        "limit": "fragment_nesting",
+        "value": 50,
+    }
+
+
+def test_a_chain_of_fragments_nesting_fields_stops_at_the_depth_limit():
+    text = (
+        'query Deep { customer(id: "C-1") { ...F0 } }\n'
+        + fragment_chain(300, on="Customer", between=("orders { customer {", "} }")).split("\n", 1)[
+            1
+        ]
+    )
+    with pytest.raises(QueryRejectedError) as refused:
+        measured(text)
+    assert refused.value.limit == "depth"
