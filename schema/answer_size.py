@@ -49,15 +49,13 @@ class AnswerSizeCapped(StrawberryGraphQLCoreExecutionContext):
     # Set per schema by ``capped_at``.
     max_answer_fields: ClassVar[int] = 500_000
 
-    def answer_fields(self) -> AnswerFields:
-        counted = self.__dict__.get("_answer_fields")
-        if counted is None:
-            shared = getattr(self.context_value, "answer_fields", None)
-            counted = (
-                shared if isinstance(shared, AnswerFields) else AnswerFields(self.max_answer_fields)
-            )
-            self.__dict__["_answer_fields"] = counted
-        return counted
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answer_fields = self.fresh_count()
+
+    def fresh_count(self) -> AnswerFields:
+        shared = getattr(self.context_value, "answer_fields", None)
+        return shared if isinstance(shared, AnswerFields) else AnswerFields(self.max_answer_fields)
 
     def execute_fields(
         self,
@@ -67,14 +65,14 @@ class AnswerSizeCapped(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        self.answer_fields().add(len(grouped_field_set))
+        self.answer_fields.add(len(grouped_field_set))
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         response = super().build_response(data)
-        breach = self.answer_fields().breach
+        breach = self.answer_fields.breach
         if breach is None:
             return response
         # One error for the request, not one per object completed past the cap.
@@ -83,7 +81,8 @@ class AnswerSizeCapped(StrawberryGraphQLCoreExecutionContext):
 
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
-        executor.__dict__.pop("_answer_fields", None)
+        if isinstance(executor, AnswerSizeCapped):
+            executor.answer_fields = executor.fresh_count()
         return executor
 
 
