@@ -16,7 +16,7 @@ from gateway.http_request import BadHttpRequest
 from gateway.operation_choice import OperationChoice
 from schema.build import GatewaySchema
 from schema.error_codes import QUERY_REJECTED
-from schema.limits import COST_CEILING, estimated_cost
+from schema.limits import COST_CEILING, about, estimated_cost
 
 
 def batch_cost(
@@ -51,7 +51,7 @@ def refuse_costly_batch(
     if cost > limit:
         raise BadHttpRequest(
             400,
-            f"the batch's operations would resolve about {cost} fields together; "
+            f"the batch's operations would resolve {about(cost)} fields together; "
             f"the limit is {limit} for the whole request",
             QUERY_REJECTED,
             limit="cost",

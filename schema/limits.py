@@ -256,6 +256,10 @@ class Walker:
         return max(size, 1)
 
 
+def about(cost: int) -> str:
+    return f"more than {COST_CEILING}" if cost >= COST_CEILING else f"about {cost}"
+
+
 def root_type(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Any:
     return {
         OperationType.QUERY: schema.query_type,
@@ -352,7 +356,7 @@ def breaches(
         if measured.cost > limits.max_cost:
             found.append(
                 QueryRejectedError(
-                    f"{name} would resolve about {measured.cost} fields; "
+                    f"{name} would resolve {about(measured.cost)} fields; "
                     f"the limit is {limits.max_cost}",
                     limit="cost",
                     value=limits.max_cost,
