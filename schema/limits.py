@@ -242,7 +242,8 @@ class Walker:
             self.level -= 1
         return Measure(
             below.depth + 1,
-            min(aliases + items * below.aliases, COST_CEILING),
+            # An alias is counted where the document has it, not per list item.
+            min(aliases + below.aliases, COST_CEILING),
             min(1 + items * below.cost, COST_CEILING),
         )
 

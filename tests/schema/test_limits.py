@@ -92,3 +92,10 @@ def test_a_chain_of_fragments_nesting_fields_stops_at_the_depth_limit():
     with pytest.raises(QueryRejectedError) as refused:
         measured(text)
     assert refused.value.limit == "depth"
+
+
+def test_aliases_are_counted_per_place_in_the_document_not_per_list_item():
+    measure = measured(
+        "{ customers(first: 50) { edges { node { orders { a: id b: status } } } } }"
+    )[0]
+    assert measure.aliases == 2
