@@ -1,9 +1,10 @@
 """Introspection as GraphiQL and client libraries send it counts toward no query limit,
 and ``GATEWAY_INTROSPECTION=0`` refuses it with a clear error.
 
-The documents: GraphiQL's (graphql-js ``getIntrospectionQuery()``), graphql-js's with
-every option (written by graphql 16.15's ``getIntrospectionQuery`` into ``data/``), and
-gql's ``fetch_schema_from_transport``.
+The documents, written into ``data/`` by graphql-js 16.15's ``getIntrospectionQuery``:
+the one the gateway's GraphiQL (3.8, ``inputValueDeprecation: true``) sends, and one with
+every option (descriptions, specifiedByUrl, directiveIsRepeatable, schemaDescription,
+inputValueDeprecation, oneOf); and gql's ``fetch_schema_from_transport``.
 """
 
 from __future__ import annotations
