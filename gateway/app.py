@@ -48,9 +48,11 @@ def create_app(settings: Settings) -> Starlette:
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_query_aliases,
             max_cost=settings.max_query_cost,
+            max_answer_fields=settings.max_answer_fields,
         ),
         max_tokens=settings.max_query_tokens,
         introspection=settings.introspection,
+        list_size_overrides=settings.query_list_sizes,
     )
     observe_schema(schema)
     graphql = LiveGraphQL(schema, settings=settings)

@@ -40,6 +40,7 @@ from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError, Authenticator, Viewer
+from gateway.batch_cost import refuse_costly_batch
 from gateway.http_media import APPLICATION_JSON, negotiate
 from gateway.http_request import (
     BadHttpRequest,
@@ -67,6 +68,8 @@ from gateway.persisted_queries import PersistedQueryError, resolve_persisted_que
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
+from schema.answer_size import AnswerFields
+from schema.build import GatewaySchema
 from schema.context import GatewayContext
 from schema.error_codes import (
     BAD_REQUEST,
@@ -291,10 +294,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             operation_type = choice.operation_type
             if operation_type is not None and operation_type not in OPERATIONS_OVER[request.method]:
                 raise refused_operation_type(operation_type, request.method)
+        if isinstance(parsed, list):
+            refuse_costly_batch(self.schema, resolved, choices)
         answers = self.live_runtime().answers
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())
+        if isinstance(self.schema, GatewaySchema):
+            # The cap on answer size, like the cost limit, is for the whole request.
+            context.answer_fields = AnswerFields(self.schema.limits.max_answer_fields)
         results = await asyncio.gather(
             *(
                 self.execute_operation_of(request, operation, choice, context)

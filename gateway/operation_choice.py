@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import OperationDefinitionNode, get_operation_ast, parse
+from graphql import DocumentNode, OperationDefinitionNode, get_operation_ast, parse
 from strawberry.http import GraphQLRequestData
 from strawberry.types.graphql import OperationType
 
@@ -23,6 +23,8 @@ class OperationChoice:
     definition: OperationDefinitionNode | None
     # Several operations and no operationName to choose one.
     ambiguous: bool = False
+    # The parsed text, None when it does not parse.
+    document: DocumentNode | None = None
 
     @property
     def operation_type(self) -> OperationType | None:
@@ -42,5 +44,5 @@ def choose(schema: object, operation: GraphQLRequestData) -> OperationChoice:
         return OperationChoice(None)
     definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation.operation_name is None and len(definitions) > 1:
-        return OperationChoice(None, ambiguous=True)
-    return OperationChoice(get_operation_ast(document, operation.operation_name))
+        return OperationChoice(None, ambiguous=True, document=document)
+    return OperationChoice(get_operation_ast(document, operation.operation_name), document=document)

@@ -79,7 +79,13 @@ class Settings(BaseModel):
     # Query limits, checked before anything is resolved.
     max_query_depth: int = 12
     max_query_aliases: int = 30
+    # Estimated fields for the whole request (a batch's operations share it), with the
+    # assumed list sizes of schema/list_sizes.py; GATEWAY_QUERY_LIST_SIZES replaces some,
+    # e.g. '{"Customer.orders": 30}'.
     max_query_cost: int = 250_000
+    query_list_sizes: dict[str, int] = {}
+    # Fields the answers of one request really hold, counted while executing.
+    max_answer_fields: int = 500_000
     max_query_tokens: int = 5_000
     max_body_bytes: int = 100_000
     # A POSTed JSON array runs as a batch of at most this many operations.

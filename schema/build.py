@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,11 @@ from strawberry.types import ExecutionContext
 
 from cache.documents import DocumentCache
 from schema.access import apply_policy
+from schema.answer_size import capped_at
 from schema.error_codes import ErrorCodes, log_error
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
+from schema.list_sizes import list_sizes
 from schema.mutation import Mutation
 from schema.parse_cache import CachedParse, DocumentParser
 from schema.query import Query
@@ -31,6 +35,8 @@ class GatewaySchema(strawberry.Schema):
 
     # Set by create_schema: the parser its parse step and the HTTP endpoint share.
     parser: DocumentParser = DocumentParser(max_tokens=5000)
+    # Set by create_schema: what its requests are held to (the HTTP endpoint sums a batch).
+    limits: QueryLimits = QueryLimits()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -40,18 +46,24 @@ class GatewaySchema(strawberry.Schema):
 
 
 def create_schema(
-    limits: QueryLimits | None = None, *, max_tokens: int = 5000, introspection: bool = True
+    limits: QueryLimits | None = None,
+    *,
+    max_tokens: int = 5000,
+    introspection: bool = True,
+    list_size_overrides: Mapping[str, int] | None = None,
 ) -> GatewaySchema:
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
     parser = DocumentParser(max_tokens=max_tokens)
+    schema: GatewaySchema  # built below; the factories run once requests come
     # Factories, not instances: strawberry builds fresh extensions for each request.
     extensions: list[Any] = [
         ErrorCodes,
         StreamErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: CachedParse(parser),
-        lambda: EnforceQueryLimits(query_limits, validated),
+        # The schema's limits are complete once it is built (list sizes name its fields).
+        lambda: EnforceQueryLimits(schema.limits, validated),
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
@@ -61,8 +73,13 @@ def create_schema(
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=extensions,
+        execution_context_class=capped_at(query_limits.max_answer_fields),
     )
     schema.parser = parser
+    schema.limits = replace(
+        query_limits,
+        list_sizes=list_sizes(schema._schema, list_size_overrides, query_limits.list_sizes),
+    )
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gateway.settings import Settings
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
+    from schema.answer_size import AnswerFields
 
 
 @dataclass
@@ -37,6 +38,9 @@ class GatewayContext:
     connection_params: dict[str, object] | None = None
     # The cache writes this request's loaders started (``cache.write_backs``).
     write_backs: WriteBacks = field(default_factory=WriteBacks)
+    # Fields a batch's answers hold so far, shared by its operations (schema.answer_size);
+    # None: each execution counts its own (one operation, a subscription's events).
+    answer_fields: AnswerFields | None = None
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""
