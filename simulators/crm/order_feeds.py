@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from simulators.clock import rfc3339
+from simulators.clock import parse_rfc3339, rfc3339
 from simulators.crm.queries import BadCursor
 from simulators.data.dataset import Dataset
 from simulators.data.records import Order
@@ -27,12 +27,11 @@ class BadTime(ValueError):
 def parse_time(name: str, raw: str) -> datetime:
     """An RFC 3339 time with a zone, e.g. ``2026-01-01T00:00:00Z``."""
     try:
-        moment = datetime.fromisoformat(raw)
+        return parse_rfc3339(raw)
     except ValueError as error:
-        raise BadTime(f"{name} must be an RFC 3339 time such as 2026-01-01T00:00:00Z") from error
-    if moment.tzinfo is None:
-        raise BadTime(f"{name} must carry a time zone, e.g. a trailing Z")
-    return moment
+        raise BadTime(
+            f"{name} must be an RFC 3339 time with a zone, such as 2026-01-01T00:00:00Z"
+        ) from error
 
 
 def _sort_key(order: Order) -> tuple[datetime, str]:
