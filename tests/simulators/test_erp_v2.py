@@ -308,3 +308,14 @@ def test_a_write_meets_the_fault_knobs_and_changes_nothing(writers: Writers) -> 
     response = writers.erp.post("/jsonrpc", json=body)
     assert response.status_code == 429 and "Retry-After" in response.headers
     assert len(writers.simulators.dataset.stock_moves) == before
+
+
+def test_resetting_the_data_forgets_what_the_writes_created(writers: Writers) -> None:
+    before = qty_available(writers, "P-1001")
+    created_ids(writers, "stock.move", [{"product_code": "P-1001", "quantity": 9, "origin": "R"}])
+    (plan_id,) = created_ids(writers, "mrp.production", [NEW_PLAN])
+    writers.simulators.reset(data=True)
+    assert qty_available(writers, "P-1001") == before
+    assert search_read(writers.erp, "stock.move", [["origin", "=", "R"]]) == []
+    assert search_read(writers.erp, "mrp.production", [["origin", "=", "plan-test-1"]]) == []
+    assert created_ids(writers, "mrp.production", [NEW_PLAN]) == [plan_id]  # same id again
