@@ -34,6 +34,7 @@ def failure(writers: Writers, model: str, method: str, **params: Any) -> str:
 
 def production(writers: Writers, plan_id: int) -> dict[str, Any]:
     (record,) = search_read(writers.erp, "mrp.production", [["id", "=", plan_id]])
+    assert isinstance(record, dict)
     return record
 
 
