@@ -19,6 +19,14 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_rfc3339(raw: str) -> datetime:
+    """An RFC 3339 time that names its zone (``…Z`` or ``…+01:00``); ValueError otherwise."""
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise ValueError(f"{raw!r} names no time zone")
+    return moment
+
+
 def odoo_datetime(moment: datetime) -> str:
     """Odoo's wire format for datetimes: ``YYYY-MM-DD HH:MM:SS`` in UTC, no zone marker."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -115,6 +115,10 @@ class RunningSimulators:
         """One step of live activity now; returns once its webhooks have been sent."""
         return self._call(self._host.tick())
 
+    def drain_webhooks(self) -> None:
+        """Return once every webhook emitted so far has been delivered or has failed."""
+        self._call(self._host.apps.world.webhooks.drain())
+
     def reset(self, data: bool = True, faults: bool = True) -> None:
         """Zero every system's counters; optionally restore the data and clear faults."""
         self._call(self._host.reset(data=data, faults=faults))

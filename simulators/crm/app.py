@@ -9,6 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simulators import lifecycle
+from simulators.crm.order_feeds import (
+    BadTime,
+    OrderWindow,
+    decode_window_cursor,
+    orders_in_window,
+    orders_with_products,
+    parse_time,
+)
 from simulators.crm.orders import (
     OrderConflict,
     OrderNotFound,
@@ -34,6 +42,8 @@ from simulators.world import SimWorld
 
 MAX_IDS = 100
 MAX_CUSTOMER_IDS = 50
+MAX_PRODUCT_CODES = 50
+WINDOW_PARAMS = ("created_from", "created_to")
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 
@@ -98,6 +108,11 @@ def create_crm_app(world: SimWorld, knobs: SystemKnobs, token: str) -> Starlette
         status = params.get("status")
         if status is not None and status not in ORDER_STATUSES:
             return _error(400, "BAD_REQUEST", f"status must be one of {', '.join(ORDER_STATUSES)}")
+        selectors = [name for name in ("ids", "customer_ids") if name in params]
+        if selectors and "product_codes" in params:
+            return _error(
+                400, "BAD_REQUEST", f"product_codes cannot be combined with {selectors[0]}"
+            )
         if "ids" in params:
             ids = split_ids(params["ids"])
             knobs.stats.record("orders.by_ids", len(ids))
@@ -116,7 +131,48 @@ def create_crm_app(world: SimWorld, knobs: SystemKnobs, token: str) -> Starlette
                 )
             orders = orders_of_customers(world.dataset, customer_ids, status)
             return json_response({"records": [order_json(o) for o in orders]})
-        return _error(400, "BAD_REQUEST", "give ids or customer_ids")
+        if "product_codes" in params:
+            return orders_of_products(params["product_codes"], status)
+        if any(name in params for name in WINDOW_PARAMS):
+            return orders_window(request, status)
+        return _error(
+            400,
+            "BAD_REQUEST",
+            "give ids, customer_ids, product_codes or created_from/created_to",
+        )
+
+    def orders_of_products(raw_codes: str, status: str | None) -> Response:
+        codes = split_ids(raw_codes)
+        knobs.stats.record("orders.by_product_codes", len(codes))
+        if len(codes) > MAX_PRODUCT_CODES:
+            return _error(
+                400,
+                "TOO_MANY_IDS",
+                f"at most {MAX_PRODUCT_CODES} product codes, got {len(codes)}",
+            )
+        orders = orders_with_products(world.dataset, codes, status)
+        return json_response({"records": [order_json(o) for o in orders]})
+
+    def orders_window(request: Request, status: str | None) -> Response:
+        params = request.query_params
+        raw_limit = params.get("limit", str(DEFAULT_PAGE))
+        limit = int(raw_limit) if raw_limit.isdigit() else -1
+        knobs.stats.record("orders.by_created_at", max(limit, 0))
+        if not 1 <= limit <= MAX_PAGE:
+            return _error(400, "BAD_REQUEST", f"limit must be an integer from 1 to {MAX_PAGE}")
+        try:
+            created_from, created_to = (
+                parse_time(name, params[name]) if name in params else None for name in WINDOW_PARAMS
+            )
+            after = decode_window_cursor(params["cursor"]) if params.get("cursor") else None
+        except (BadTime, BadCursor) as error:
+            return _error(400, "BAD_REQUEST", str(error))
+        page = orders_in_window(
+            world.dataset, OrderWindow(created_from, created_to, status), limit, after
+        )
+        return json_response(
+            {"records": [order_json(o) for o in page.records], "next_cursor": page.next_cursor}
+        )
 
     async def place_order(request: Request) -> Response:
         if (denied := unauthorized(request)) is not None:

@@ -24,6 +24,7 @@ from simulators.data.generate_parties import (
     generate_partners,
     settle_customer_dates,
 )
+from simulators.data.generate_stock_book import generate_stock_moves
 from simulators.data.randomness import sub_rng
 
 DEFAULT_SEED = 42
@@ -67,6 +68,13 @@ def generate_dataset(
         purchase_orders=purchase_orders,
     )
     dataset.reindex()
+    # The stock book opens with the SCM's stock, so it is generated from the indexed levels.
+    dataset.stock_moves = generate_stock_moves(
+        sub_rng(seed, "stock_book"), products, dataset.stock_by_sku, now
+    )
+    # A sku's first purchase order names the supplier it is normally bought from.
+    for purchase_order in purchase_orders:
+        dataset.preferred_suppliers.setdefault(purchase_order.sku, purchase_order.supplier_id)
     dataset.productions = generate_productions(
         sub_rng(seed, "productions"), orders, timelines, products_by_code, now
     )

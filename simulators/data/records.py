@@ -103,6 +103,8 @@ class Product:
     uom: str
     scm_sku: str | None
     active: bool
+    # Sum of the product's stock moves, kept by Dataset as moves are added.
+    qty_available: float = 0.0
 
 
 @dataclass(slots=True)
@@ -119,7 +121,7 @@ class Partner:
 class ProductionPlan:
     id: int
     name: str
-    sale_ref: str
+    sale_ref: str | None  # None: made for stock, not for a sales order
     product_code: str
     product_qty: float
     state: PlanState
@@ -127,6 +129,7 @@ class ProductionPlan:
     date_planned_finished: datetime
     workcenter: str | None
     unit_cost: float | None
+    origin: str | None = None  # the creator's idempotency key (version 2 ``create``)
 
 
 @dataclass(slots=True)
@@ -141,6 +144,18 @@ class Invoice:
     state: InvoiceState
     payment_state: PaymentState
     invoice_date: date | None
+
+
+@dataclass(slots=True)
+class StockMove:
+    """One line of the ERP's stock book: goods in (positive) or out (negative)."""
+
+    id: int
+    product_code: str
+    quantity: float
+    origin: str | None  # idempotency key, e.g. the SCM purchase order id
+    date: datetime
+    reference: str | None
 
 
 # --- SCM -------------------------------------------------------------------------------
@@ -197,3 +212,4 @@ class PurchaseOrder:
     unit_cost: float
     expected_at: datetime
     status: PurchaseOrderStatus
+    reference: str | None = None  # the creator's idempotency key (version 2 mutation)

@@ -13,12 +13,28 @@ from starlette.routing import Route
 from simulators.erp import envelope
 from simulators.erp.models import MODELS
 from simulators.erp.query import InvalidQuery, largest_in_term, parse_search_read, run_search_read
+from simulators.erp.writes import (
+    InvalidWrite,
+    MissingRecords,
+    WriteOutcome,
+    can_create,
+    can_write,
+    run_create,
+    run_write,
+)
 from simulators.faults import Fault, FaultSettings
 from simulators.http_helpers import garbage_response, json_response
 from simulators.knobs import SystemKnobs, gated, sim_routes
 from simulators.world import SimWorld
 
-SUPPORTED_METHODS = ("search_read",)
+
+def batch_size(method: Any, params: dict[str, Any]) -> int:
+    """What a call stands for: values created, ids written, else its largest ``in`` term."""
+    if method == "create" and isinstance(params.get("values"), list):
+        return len(params["values"])
+    if method == "write" and isinstance(params.get("ids"), list):
+        return len(params["ids"])
+    return largest_in_term(params.get("domain"))
 
 
 def render_fault(fault: Fault, settings: FaultSettings) -> Response:
@@ -48,19 +64,46 @@ def create_erp_app(world: SimWorld, knobs: SystemKnobs, api_key: str) -> Starlet
             return envelope.odoo_error(
                 request_id, "MissingError", f"Model {model_name!r} does not exist."
             )
-        knobs.stats.record(f"{model.name}.{method}", largest_in_term(params.get("domain")))
-        if method not in SUPPORTED_METHODS:
-            return envelope.odoo_error(
-                request_id,
-                "MissingError",
-                f"Method {method!r} does not exist on model {model.name!r}.",
+        knobs.stats.record(f"{model.name}.{method}", batch_size(method, params))
+        if method == "search_read":
+            try:
+                query = parse_search_read(model, params)
+            except InvalidQuery as error:
+                return envelope.odoo_error(request_id, "ValidationError", str(error))
+            return envelope.result(request_id, run_search_read(model, world.dataset, query))
+        if (method == "create" and can_create(model.name)) or (
+            method == "write" and can_write(model.name)
+        ):
+            try:
+                if method == "create":
+                    outcome = run_create(world.dataset, model.name, params, world.clock.now())
+                else:
+                    outcome = run_write(world.dataset, model.name, params)
+            except InvalidWrite as error:
+                return envelope.odoo_error(request_id, "ValidationError", str(error))
+            except MissingRecords as error:
+                return envelope.odoo_error(request_id, "MissingError", str(error))
+            announce(outcome)
+            return envelope.result(request_id, outcome.result)
+        return envelope.odoo_error(
+            request_id,
+            "MissingError",
+            f"Method {method!r} does not exist on model {model.name!r}.",
+        )
+
+    def announce(outcome: WriteOutcome) -> None:
+        """Keys as the contract's webhook table says; data names the changed records."""
+        if outcome.production_ids:
+            world.webhooks.emit(
+                "erp",
+                "production.updated",
+                sorted(outcome.sale_refs),
+                {"ids": outcome.production_ids},
             )
-        try:
-            query = parse_search_read(model, params)
-        except InvalidQuery as error:
-            return envelope.odoo_error(request_id, "ValidationError", str(error))
-        records = run_search_read(model, world.dataset, query)
-        return envelope.result(request_id, records)
+        if outcome.move_ids:
+            world.webhooks.emit(
+                "erp", "product.updated", sorted(outcome.product_codes), {"ids": outcome.move_ids}
+            )
 
     async def jsonrpc(request: Request) -> Response:
         try:

@@ -16,8 +16,9 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 
 
-def result(request_id: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "result": records}
+def result(request_id: Any, value: Any) -> dict[str, Any]:
+    """``value``: records for search_read, ids for create, ``true`` for write."""
+    return {"jsonrpc": "2.0", "id": request_id, "result": value}
 
 
 def odoo_error(request_id: Any, exception: OdooException, message: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The four ERP models, their fields, and the Odoo wire form of a value.
+"""The ERP models, their fields, and the Odoo wire form of a value.
 
 Odoo quirks kept on purpose: an empty value is ``false`` (also for strings, numbers and
 dates), datetimes are ``YYYY-MM-DD HH:MM:SS`` in UTC, dates ``YYYY-MM-DD``. Numbers are
@@ -43,7 +43,16 @@ MODELS: dict[str, ErpModel] = {
     for model in (
         ErpModel(
             "product.product",
-            ("default_code", "name", "list_price", "standard_cost", "uom", "scm_sku", "active"),
+            (
+                "default_code",
+                "name",
+                "list_price",
+                "standard_cost",
+                "uom",
+                "scm_sku",
+                "active",
+                "qty_available",
+            ),
             lambda dataset: list(dataset.products.values()),
             boolean_fields=frozenset({"active"}),
             key_field="default_code",
@@ -68,6 +77,7 @@ MODELS: dict[str, ErpModel] = {
                 "date_planned_finished",
                 "workcenter",
                 "unit_cost",
+                "origin",
             ),
             lambda dataset: dataset.productions,
             key_field="sale_ref",
@@ -89,6 +99,13 @@ MODELS: dict[str, ErpModel] = {
             lambda dataset: dataset.invoices,
             key_field="sale_ref",
             lookup=lambda dataset, ref: dataset.invoices_by_sale_ref.get(ref, []),
+        ),
+        ErpModel(
+            "stock.move",
+            ("product_code", "quantity", "origin", "date", "reference"),
+            lambda dataset: dataset.stock_moves,
+            key_field="origin",
+            lookup=lambda dataset, origin: _one(dataset.stock_moves_by_origin.get(origin)),
         ),
     )
 }

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from simulators.faults import Fault, FaultSettings
 from simulators.http_helpers import bearer_token, garbage_response, json_body, json_response
 from simulators.knobs import SystemKnobs, gated, sim_routes
+from simulators.scm.mutations import MUTATION_RESOLVERS
 from simulators.scm.resolvers import ScmContext, attach_resolvers
 from simulators.scm.schema import SCM_SDL
 from simulators.world import SimWorld
@@ -39,7 +40,7 @@ def render_fault(fault: Fault, settings: FaultSettings) -> Response:
 
 
 def create_scm_app(world: SimWorld, knobs: SystemKnobs, token: str) -> Starlette:
-    schema = attach_resolvers(build_schema(SCM_SDL))
+    schema = attach_resolvers(build_schema(SCM_SDL), MUTATION_RESOLVERS)
 
     @functools.lru_cache(maxsize=256)
     def checked_document(query: str) -> DocumentNode | list[GraphQLError]:
@@ -71,7 +72,7 @@ def create_scm_app(world: SimWorld, knobs: SystemKnobs, token: str) -> Starlette
         result = execute_sync(
             schema,
             checked,
-            context_value=ScmContext(world.dataset, knobs.stats),
+            context_value=ScmContext(world.dataset, knobs.stats, world.webhooks, world.clock.now()),
             variable_values=variables,
             operation_name=operation_name if isinstance(operation_name, str) else None,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
@@ -16,12 +17,15 @@ from simulators.clock import rfc3339
 from simulators.data.dataset import Dataset
 from simulators.data.records import PurchaseOrder, Shipment, StockLevel, Supplier
 from simulators.stats import SystemStats
+from simulators.webhooks import WebhookSender
 
 
 @dataclass(frozen=True)
 class ScmContext:
     dataset: Dataset
     stats: SystemStats
+    webhooks: WebhookSender
+    now: datetime  # the simulated clock when the request came in
 
 
 Info = GraphQLResolveInfo[ScmContext]
@@ -98,6 +102,7 @@ def purchase_order_json(purchase_order: PurchaseOrder) -> dict[str, Any]:
         "unitCost": purchase_order.unit_cost,
         "expectedAt": rfc3339(purchase_order.expected_at),
         "status": purchase_order.status,
+        "reference": purchase_order.reference,
     }
 
 
@@ -152,9 +157,13 @@ ROOT_RESOLVERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
 }
 
 
-def attach_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
-    query_type = schema.query_type
-    assert query_type is not None
+def attach_resolvers(
+    schema: GraphQLSchema, mutations: dict[str, Callable[..., dict[str, Any]]]
+) -> GraphQLSchema:
+    query_type, mutation_type = schema.query_type, schema.mutation_type
+    assert query_type is not None and mutation_type is not None
     for name, resolver in ROOT_RESOLVERS.items():
         query_type.fields[name].resolve = resolver
+    for name, mutation in mutations.items():
+        mutation_type.fields[name].resolve = mutation
     return schema

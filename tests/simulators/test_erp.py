@@ -26,6 +26,7 @@ MODEL_FIELDS = {
         "uom",
         "scm_sku",
         "active",
+        "qty_available",  # version 2
     },
     "res.partner": {"ref", "name", "credit_limit", "balance_due", "payment_terms"},
     "mrp.production": {
@@ -38,6 +39,7 @@ MODEL_FIELDS = {
         "date_planned_finished",
         "workcenter",
         "unit_cost",
+        "origin",  # version 2
     },
     "account.move": {
         "name",
@@ -50,6 +52,7 @@ MODEL_FIELDS = {
         "payment_state",
         "invoice_date",
     },
+    "stock.move": {"product_code", "quantity", "origin", "date", "reference"},  # version 2
 }
 
 
