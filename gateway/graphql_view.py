@@ -40,6 +40,7 @@ from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError, Authenticator, Viewer
+from gateway.body_limits import BodyTooLarge
 from gateway.http_media import APPLICATION_JSON, negotiate
 from gateway.http_request import (
     BadHttpRequest,
@@ -176,6 +177,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             response = await self.guarded_response(request)
         except ClientDisconnect:
             return  # gone before its body arrived: nobody to answer
+        except BodyTooLarge:
+            raise  # gateway.body_limits answers it with 413
         except Exception:
             logger.exception("unexpected error answering %s %s", request.method, request.url.path)
             response = error_response(500, INTERNAL_MESSAGE, INTERNAL_ERROR)

@@ -82,6 +82,10 @@ class Settings(BaseModel):
     max_query_cost: int = 250_000
     max_query_tokens: int = 5_000
     max_body_bytes: int = 100_000
+    # Bodies of other routes (gateway.body_limits): refused with 413 past these, before
+    # being read whole; a webhook's body is read before its signature can be checked.
+    max_webhook_body_bytes: int = 1_048_576
+    max_other_body_bytes: int = 65_536
     # A POSTed JSON array runs as a batch of at most this many operations.
     max_batch_operations: int = 10
     introspection: bool = True
