@@ -15,6 +15,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from gateway.auth import issue_token
+from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
 from gateway.observability.logging_setup import configure_logging, configure_logging_from
 from gateway.settings import ENV_PREFIX, Settings
@@ -166,14 +167,17 @@ def serve(args: argparse.Namespace) -> None:
         from gateway.app import create_app
 
         app = create_app(settings)
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=settings.log_level,
-            # Logging is ours (JSON lines); the access line comes from the middleware.
-            log_config=None,
-            access_log=False,
+        run_server(
+            server_config(
+                app,
+                settings,
+                host=args.host,
+                port=args.port,
+                log_level=settings.log_level,
+                # Logging is ours (JSON lines); the access line comes from the middleware.
+                log_config=None,
+                access_log=False,
+            )
         )
         return
     # Worker processes rebuild their settings from the environment they inherit.
@@ -183,16 +187,32 @@ def serve(args: argparse.Namespace) -> None:
             value = value.get_secret_value()
         if value is not None:
             os.environ[ENV_PREFIX + name.upper()] = "1" if value is True else str(value)
-    uvicorn.run(
-        "gateway.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,
+    run_server(
+        server_config(
+            "gateway.app:create_app_from_env",
+            settings,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level,
+            log_config=None,
+            access_log=False,
+        )
     )
+
+
+def run_server(config: uvicorn.Config) -> None:
+    """What ``uvicorn.run`` does, for a config built here (it cannot take one)."""
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    server.run()
+    if not server.started:
+        raise SystemExit(3)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -95,6 +95,13 @@ class Settings(BaseModel):
 
     # Serving.
     graphiql: bool = True
+    # Connections (gateway.http_server): a request's line and headers larger than this
+    # get 431; a request not fully received this long after it began is cut off (408);
+    # past this many connections and tasks, 503; an idle keep-alive connection closes.
+    http_max_header_bytes: int = 32_768
+    http_request_read_timeout_s: float = 15.0
+    http_limit_concurrency: int = 1000
+    http_keep_alive_timeout_s: int = 5
     log_level: str = "info"
     # "json" (one object per line) or "text".
     log_format: str = "json"
