@@ -113,9 +113,7 @@ def test_a_signed_webhook_within_its_limit_is_still_accepted(gateway):
 def test_a_graphql_body_past_its_limit_is_refused_while_streaming(gateway):
     with connect(gateway) as sock:
         sock.sendall(
-            request_head(
-                "/graphql", "Transfer-Encoding: chunked", "Content-Type: application/json"
-            )
+            request_head("/graphql", "Transfer-Encoding: chunked", "Content-Type: application/json")
         )
         send_chunked_past(sock, 100_000)
         status, body = status_and_body(sock)

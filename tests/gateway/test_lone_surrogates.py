@@ -14,6 +14,7 @@ from gateway.http_media import GRAPHQL_RESPONSE_JSON
 
 JSON = {"Content-Type": "application/json", "Accept": GRAPHQL_RESPONSE_JSON}
 
+
 def expect_request_error(response: httpx.Response, parameter: str) -> None:
     assert response.status_code == 400, response.text
     error = response.json()["errors"][0]
