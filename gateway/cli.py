@@ -14,7 +14,8 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 
-from gateway.auth import issue_token
+from gateway.auth import TokenVerifier, issue_token
+from gateway.errors import ConfigurationError
 from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
 from gateway.observability.logging_setup import configure_logging, configure_logging_from
@@ -160,6 +161,11 @@ def serve(args: argparse.Namespace) -> None:
             "refusing to start: set GATEWAY_JWT_SECRET or GATEWAY_JWT_PUBLIC_KEY to verify "
             "bearer tokens, or GATEWAY_AUTH_DISABLED=1 to let requests in without one"
         )
+    try:
+        # Here, before any worker starts: each would fail alone, and quietly.
+        TokenVerifier.from_settings(settings)
+    except ConfigurationError as error:
+        raise SystemExit(f"refusing to start: {error}") from None
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
         # Imported here: with several workers the supervising process never builds an
