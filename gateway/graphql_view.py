@@ -56,6 +56,7 @@ from gateway.http_response import (
 )
 from gateway.kept_answers import (
     count,
+    declared_variables,
     etag_of,
     keepable,
     kept_response,
@@ -68,7 +69,9 @@ from gateway.persisted_queries import PersistedQueryError, resolve_persisted_que
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
+from schema.build import GatewaySchema
 from schema.context import GatewayContext
+from schema.document_check import document_errors
 from schema.error_codes import (
     BAD_REQUEST,
     GRAPHQL_VALIDATION_FAILED,
@@ -277,7 +280,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return b"".join(chunks)
 
     async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
-        operation = await resolve_persisted_query(operation, self.live_runtime().persisted_queries)
+        operation = await resolve_persisted_query(
+            operation, self.live_runtime().persisted_queries, self.refusals
+        )
         if not operation.query:
             raise BadHttpRequest(
                 400, "the request has no `query` (nor a known persisted query's hash)"
@@ -323,7 +328,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         key = answers.key_for(
             operation.query or "",
             operation.operation_name,
-            operation.variables,
+            declared_variables(choice, operation.variables),
             view_of(self.viewer_of(request)),
         )
         policy = cache_policy_of(request)
@@ -439,8 +444,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed = await super().parse_http_body(request)
         store = self.live_runtime().persisted_queries
         if isinstance(parsed, list):
-            return [await resolve_persisted_query(item, store) for item in parsed]
-        return await resolve_persisted_query(parsed, store)
+            return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]
+        return await resolve_persisted_query(parsed, store, self.refusals)
+
+    def refusals(self, query: str) -> list[str]:
+        """Why ``query`` would not run; only a document that would is stored for APQ."""
+        schema = self.schema
+        return document_errors(schema, query) if isinstance(schema, GatewaySchema) else []
 
     async def process_result(
         self, request: Request, result: ExecutionResult

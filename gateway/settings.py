@@ -63,6 +63,13 @@ class Settings(BaseModel):
     # (cache.response_cache); answers larger than the limit are not kept.
     response_cache: bool = True
     response_cache_max_bytes: int = 2_000_000
+    # Kept answers and persisted queries are written on any client's word: each process
+    # writes at most this many bytes of them per minute (cache.write_budget); APQ texts
+    # longer than apq_max_query_bytes, or that would not run, are never stored.
+    response_cache_bytes_per_minute: int = 16_777_216
+    apq_ttl_s: float = 3600.0
+    apq_max_query_bytes: int = 32_768
+    apq_bytes_per_minute: int = 262_144
     # Decoded records held per process in front of Redis (cache.near_cache); 0 turns off.
     near_cache_entries: int = 20_000
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
@@ -31,6 +31,9 @@ class GatewaySchema(strawberry.Schema):
 
     # Set by create_schema: the parser its parse step and the HTTP endpoint share.
     parser: DocumentParser = DocumentParser(max_tokens=5000)
+    # Set by create_schema: what schema.document_check applies besides graphql's rules.
+    limits: QueryLimits = QueryLimits()
+    extra_validation_rules: tuple[type[ASTValidationRule], ...] = ()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -63,6 +66,9 @@ def create_schema(
         extensions=extensions,
     )
     schema.parser = parser
+    schema.limits = query_limits
+    if not introspection:
+        schema.extra_validation_rules = (NoSchemaIntrospectionCustomRule,)
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema
