@@ -7,11 +7,16 @@ sockets send exactly the half-requests an attacker would.
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.sync.client import connect as connect_websocket
+from websockets.typing import Subprotocol
 
 from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
@@ -132,3 +137,21 @@ def test_headers_within_the_limit_are_served(server):
             + b"\r\n\r\n"
         )
         assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_an_upgraded_websocket_outlives_the_request_read_timeout(server):
+    url = f"ws://{server.host}:{server.port}/graphql"
+    with connect_websocket(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        time.sleep(READ_TIMEOUT_S * 3)
+        ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(ws.recv(timeout=WAIT_S)) == {"type": "connection_ack"}
+
+
+def test_a_websocket_message_past_the_body_limit_closes_the_socket(server):
+    url = f"ws://{server.host}:{server.port}/graphql"
+    with connect_websocket(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"pad": "x" * 200_000}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=WAIT_S)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
