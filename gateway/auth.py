@@ -103,7 +103,11 @@ class TokenVerifier:
         if settings.jwt_public_key is not None:
             return cls(rsa_public_key(settings.jwt_public_key.get_secret_value()), "RS256")
         if settings.jwt_secret is not None:
-            return cls(settings.jwt_secret.get_secret_value(), "HS256")
+            secret = settings.jwt_secret.get_secret_value()
+            if not secret:
+                # PyJWT refuses an empty HMAC key on every token, as an error of its own.
+                raise ConfigurationError("GATEWAY_JWT_SECRET is set but empty")
+            return cls(secret, "HS256")
         return None
 
     def verify(self, token: str) -> Viewer:

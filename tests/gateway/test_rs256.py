@@ -166,3 +166,8 @@ def test_serve_refuses_to_start_with_an_unusable_key_and_says_why(simulators):
     assert finished.returncode != 0
     assert "refusing to start: GATEWAY_JWT_PUBLIC_KEY is not a PEM public key" in (finished.stderr)
     assert "GraphiQL" not in finished.stdout  # it never got as far as serving
+
+
+def test_an_empty_hs256_secret_is_refused_too():
+    with pytest.raises(ConfigurationError, match="GATEWAY_JWT_SECRET is set but empty"):
+        TokenVerifier.from_settings(Settings.from_env({"GATEWAY_JWT_SECRET": ""}))
