@@ -155,3 +155,26 @@ def test_a_websocket_message_past_the_body_limit_closes_the_socket(server):
             ws.recv(timeout=WAIT_S)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
+
+
+def test_past_the_connection_limit_a_request_gets_503_until_connections_close(simulators):
+    settings = gateway_settings(simulators, http_limit_concurrency=5)
+    with ThreadedServer(create_app(settings), settings=settings) as limited:
+        stalled = [connect(limited) for _ in range(5)]
+        for sock in stalled:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: gat")
+        time.sleep(0.2)  # accepted by the server before the next one comes
+        with connect(limited) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n")
+            assert read_until_closed(sock).startswith(b"HTTP/1.1 503 ")
+        for sock in stalled:
+            sock.close()
+        answer = b""
+        for _ in range(50):  # until the server has noticed the closed connections
+            with connect(limited) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n")
+                answer = read_until_closed(sock)
+            if not answer.startswith(b"HTTP/1.1 503 "):
+                break
+            time.sleep(0.05)
+        assert answer.startswith(b"HTTP/1.1 200 ")
