@@ -4,7 +4,7 @@ The entity cache spares the upstreams; a warm 50-customer dashboard still costs 
 gateway ~12,000 field resolutions to rebuild an answer that has not changed. So the
 encoded answer of a query that completed without errors is kept too, for one view:
 
-- **Key**: the query text, operation name and variables, and the viewer's *view* —
+- **Key**: the query text, operation name and declared variables, and the viewer's *view* —
   staff or one customer, and the scopes — which is everything the answer depends on
   (the cache below holds upstream records only; authorization runs on every build).
   Two customers never share an entry; a customer never gets what staff warmed.
@@ -33,6 +33,7 @@ import orjson
 from cache.generations import SYSTEMS
 from cache.keys import KeyLayout
 from cache.store import CacheStore
+from cache.write_budget import WriteBudget
 
 Generations = Mapping[str, str | None]
 
@@ -71,11 +72,13 @@ class ResponseCache:
         layout: KeyLayout,
         *,
         max_body_bytes: int = 2_000_000,
+        budget: WriteBudget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._layout = layout
         self._max_body_bytes = max_body_bytes
+        self._budget = budget
         self._clock = clock
         self._generation_keys = [layout.generation_key(system) for system in SYSTEMS]
 
@@ -86,6 +89,9 @@ class ResponseCache:
         variables: Mapping[str, Any] | None,
         view: View,
     ) -> str:
+        """The entry of one answer. ``variables`` must be only those the operation
+        declares: the rest change nothing in the answer, and keyed by them a client could
+        store the same answer under endless keys."""
         identity = orjson.dumps(
             [query, operation_name, variables or {}, view.text()], option=orjson.OPT_SORT_KEYS
         )
@@ -116,7 +122,8 @@ class ResponseCache:
         systems: Sequence[str],
         generations: Generations,
     ) -> bool:
-        """Stores ``body`` for ``fresh_for_s``; False when it is too short-lived or large."""
+        """Stores ``body`` for ``fresh_for_s``; False when it is too short-lived or large,
+        or when this minute's write budget is spent."""
         ttl_ms = int(fresh_for_s * 1000)
         if ttl_ms < 1 or len(body) > self._max_body_bytes or not systems:
             return False
@@ -125,7 +132,10 @@ class ResponseCache:
             "etag": etag,
             "gen": {system: generations.get(system) for system in sorted(set(systems))},
         }
-        await self._store.set_many([(key, orjson.dumps(header) + b"\n" + body, ttl_ms)])
+        entry = orjson.dumps(header) + b"\n" + body
+        if self._budget is not None and not self._budget.spend(len(key) + len(entry)):
+            return False
+        await self._store.set_many([(key, entry, ttl_ms)])
         return True
 
 

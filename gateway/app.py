@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
+from gateway.body_limits import BodyLimitMiddleware, body_limits
 from gateway.live_graphql import LiveGraphQL
 from gateway.observability.logging_setup import configure_logging_from
 from gateway.observability.setup import (
@@ -94,7 +96,11 @@ def create_app(settings: Settings) -> Starlette:
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
         ],
         lifespan=lifespan,
-        middleware=observability_middleware(settings),
+        middleware=[
+            *observability_middleware(settings),
+            # Inside the observability middleware, so that a refused body is logged too.
+            Middleware(BodyLimitMiddleware, limits=body_limits(settings)),
+        ],
     )
 
 

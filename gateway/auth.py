@@ -10,10 +10,18 @@ token is still judged by it, so the demo's customer tokens show the customer vie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jwt
 
+from gateway.errors import ConfigurationError
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+# Shorter RSA keys are forgeable with public effort; refused at start-up.
+MIN_RSA_KEY_BITS = 2048
 
 ALL_SCOPES = frozenset({"crm:read", "erp:read", "scm:read", "orders:write"})
 
@@ -45,17 +53,61 @@ class Viewer:
 ANONYMOUS_STAFF = Viewer(subject="anonymous (auth disabled)", scopes=ALL_SCOPES)
 
 
+def rsa_public_key(pem: str) -> RSAPublicKey:
+    """The RS256 verification key of ``GATEWAY_JWT_PUBLIC_KEY``, or why it cannot be used.
+
+    Loaded once at start-up: a key PyJWT cannot use would otherwise fail every token
+    with a 401 whose cause nobody sees.
+    """
+    try:
+        from cryptography.exceptions import UnsupportedAlgorithm
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    except ImportError as error:
+        raise ConfigurationError(
+            "GATEWAY_JWT_PUBLIC_KEY is set but RS256 needs the `cryptography` package "
+            "(pip install 'PyJWT[crypto]')"
+        ) from error
+    text = pem.strip()
+    if "\\n" in text and "\n" not in text:
+        # A PEM squeezed onto one line of an env file, its line breaks written as \n.
+        text = text.replace("\\n", "\n")
+    try:
+        key = load_pem_public_key(text.encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        raise ConfigurationError(
+            "GATEWAY_JWT_PUBLIC_KEY is not a PEM public key "
+            "(-----BEGIN PUBLIC KEY-----): " + str(error).split("\n")[0]
+        ) from None
+    if not isinstance(key, RSAPublicKey):
+        raise ConfigurationError(
+            f"GATEWAY_JWT_PUBLIC_KEY is a {type(key).__name__.removeprefix('_')}; "
+            "RS256 tokens need an RSA public key"
+        )
+    if key.key_size < MIN_RSA_KEY_BITS:
+        raise ConfigurationError(
+            f"GATEWAY_JWT_PUBLIC_KEY is a {key.key_size}-bit RSA key; "
+            f"at least {MIN_RSA_KEY_BITS} bits are required"
+        )
+    return key
+
+
 @dataclass(frozen=True, slots=True)
 class TokenVerifier:
-    key: str
+    key: str | RSAPublicKey
     algorithm: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier | None:
+        """``ConfigurationError`` when the configured key cannot verify anything."""
         if settings.jwt_public_key is not None:
-            return cls(settings.jwt_public_key.get_secret_value(), "RS256")
+            return cls(rsa_public_key(settings.jwt_public_key.get_secret_value()), "RS256")
         if settings.jwt_secret is not None:
-            return cls(settings.jwt_secret.get_secret_value(), "HS256")
+            secret = settings.jwt_secret.get_secret_value()
+            if not secret:
+                # PyJWT refuses an empty HMAC key on every token, as an error of its own.
+                raise ConfigurationError("GATEWAY_JWT_SECRET is set but empty")
+            return cls(secret, "HS256")
         return None
 
     def verify(self, token: str) -> Viewer:

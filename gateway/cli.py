@@ -14,7 +14,9 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 
-from gateway.auth import issue_token
+from gateway.auth import TokenVerifier, issue_token
+from gateway.errors import ConfigurationError
+from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
 from gateway.observability.logging_setup import configure_logging, configure_logging_from
 from gateway.settings import ENV_PREFIX, Settings
@@ -159,6 +161,11 @@ def serve(args: argparse.Namespace) -> None:
             "refusing to start: set GATEWAY_JWT_SECRET or GATEWAY_JWT_PUBLIC_KEY to verify "
             "bearer tokens, or GATEWAY_AUTH_DISABLED=1 to let requests in without one"
         )
+    try:
+        # Here, before any worker starts: each would fail alone, and quietly.
+        TokenVerifier.from_settings(settings)
+    except ConfigurationError as error:
+        raise SystemExit(f"refusing to start: {error}") from None
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
         # Imported here: with several workers the supervising process never builds an
@@ -166,14 +173,17 @@ def serve(args: argparse.Namespace) -> None:
         from gateway.app import create_app
 
         app = create_app(settings)
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=settings.log_level,
-            # Logging is ours (JSON lines); the access line comes from the middleware.
-            log_config=None,
-            access_log=False,
+        run_server(
+            server_config(
+                app,
+                settings,
+                host=args.host,
+                port=args.port,
+                log_level=settings.log_level,
+                # Logging is ours (JSON lines); the access line comes from the middleware.
+                log_config=None,
+                access_log=False,
+            )
         )
         return
     # Worker processes rebuild their settings from the environment they inherit.
@@ -183,16 +193,32 @@ def serve(args: argparse.Namespace) -> None:
             value = value.get_secret_value()
         if value is not None:
             os.environ[ENV_PREFIX + name.upper()] = "1" if value is True else str(value)
-    uvicorn.run(
-        "gateway.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,
+    run_server(
+        server_config(
+            "gateway.app:create_app_from_env",
+            settings,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level,
+            log_config=None,
+            access_log=False,
+        )
     )
+
+
+def run_server(config: uvicorn.Config) -> None:
+    """What ``uvicorn.run`` does, for a config built here (it cannot take one)."""
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    server.run()
+    if not server.started:
+        raise SystemExit(3)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -117,3 +117,10 @@ class QueryRejectedError(SupplyGraphError):
 
     def extensions(self) -> dict[str, object]:
         return {"code": self.code, "limit": self.limit, "value": self.value}
+
+
+class ConfigurationError(SupplyGraphError):
+    """A setting the gateway cannot work with: it refuses to start rather than serve wrong.
+
+    Never reaches a client; ``supplygraph serve`` prints the message and exits non-zero.
+    """

@@ -41,6 +41,7 @@ from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError, Authenticator, Viewer
 from gateway.batch_cost import refuse_costly_batch
+from gateway.body_limits import BodyTooLarge
 from gateway.http_media import APPLICATION_JSON, negotiate
 from gateway.http_request import (
     BadHttpRequest,
@@ -56,6 +57,7 @@ from gateway.http_response import (
 )
 from gateway.kept_answers import (
     count,
+    declared_variables,
     etag_of,
     keepable,
     kept_response,
@@ -71,6 +73,7 @@ from resolvers.loaders import Loaders
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
 from schema.context import GatewayContext
+from schema.document_check import document_errors
 from schema.error_codes import (
     BAD_REQUEST,
     GRAPHQL_VALIDATION_FAILED,
@@ -179,6 +182,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             response = await self.guarded_response(request)
         except ClientDisconnect:
             return  # gone before its body arrived: nobody to answer
+        except BodyTooLarge:
+            raise  # gateway.body_limits answers it with 413
         except Exception:
             logger.exception("unexpected error answering %s %s", request.method, request.url.path)
             response = error_response(500, INTERNAL_MESSAGE, INTERNAL_ERROR)
@@ -277,7 +282,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return b"".join(chunks)
 
     async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
-        operation = await resolve_persisted_query(operation, self.live_runtime().persisted_queries)
+        operation = await resolve_persisted_query(
+            operation, self.live_runtime().persisted_queries, self.refusals
+        )
         if not operation.query:
             raise BadHttpRequest(
                 400, "the request has no `query` (nor a known persisted query's hash)"
@@ -328,7 +335,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         key = answers.key_for(
             operation.query or "",
             operation.operation_name,
-            operation.variables,
+            declared_variables(choice, operation.variables),
             view_of(self.viewer_of(request)),
         )
         policy = cache_policy_of(request)
@@ -444,8 +451,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed = await super().parse_http_body(request)
         store = self.live_runtime().persisted_queries
         if isinstance(parsed, list):
-            return [await resolve_persisted_query(item, store) for item in parsed]
-        return await resolve_persisted_query(parsed, store)
+            return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]
+        return await resolve_persisted_query(parsed, store, self.refusals)
+
+    def refusals(self, query: str) -> list[str]:
+        """Why ``query`` would not run; only a document that would is stored for APQ."""
+        schema = self.schema
+        return document_errors(schema, query) if isinstance(schema, GatewaySchema) else []
 
     async def process_result(
         self, request: Request, result: ExecutionResult

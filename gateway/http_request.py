@@ -60,6 +60,30 @@ def decode_json(text: str | bytes, what: str) -> Any:
         raise BadHttpRequest(400, f"{what} is nested too deeply") from None
 
 
+def holds_lone_surrogate(value: object) -> bool:
+    """Whether any string in ``value`` (keys too) is not encodable Unicode.
+
+    JSON may escape half a surrogate pair (``"\\ud800"``), which decodes to text that no
+    encoder accepts: left in, it fails later wherever the text is hashed, stored or
+    answered, as an internal error instead of the client's.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode()
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def operation_from_mapping(data: object, where: str = "the request") -> GraphQLRequestData:
     """One operation from its JSON object, each parameter checked for its type."""
     if not isinstance(data, dict):
@@ -76,6 +100,18 @@ def operation_from_mapping(data: object, where: str = "the request") -> GraphQLR
     extensions = data.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise BadHttpRequest(400, f"`extensions` in {where} must be a JSON object or null")
+    for name, value in (
+        ("query", query),
+        ("operationName", operation_name),
+        ("variables", variables),
+        ("extensions", extensions),
+    ):
+        if holds_lone_surrogate(value):
+            raise BadHttpRequest(
+                400,
+                f"`{name}` in {where} holds a lone UTF-16 surrogate (such as \\ud800), "
+                "which is not Unicode text",
+            )
     return GraphQLRequestData(
         query=query,
         variables=variables,

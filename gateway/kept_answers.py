@@ -13,6 +13,8 @@ subscription or a stream never does.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.responses import Response
 from strawberry.types.execution import ExecutionResult
@@ -25,6 +27,18 @@ from gateway.http_response import content_type
 from gateway.observability.metrics import ANSWER_CACHE
 from gateway.observability.request_context import current_request
 from gateway.operation_choice import OperationChoice
+
+
+def declared_variables(
+    choice: OperationChoice, variables: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The variables the operation declares; graphql-core ignores the others, and so
+    does the answer, so they must not make a new entry of it."""
+    definition = choice.definition
+    if definition is None or not variables:
+        return {}
+    declared = {node.variable.name.value for node in definition.variable_definitions or ()}
+    return {name: value for name, value in variables.items() if name in declared}
 
 
 def view_of(viewer: Viewer) -> View:

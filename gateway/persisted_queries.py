@@ -8,6 +8,7 @@ the gateway checks and stores (in Redis, so every replica knows it afterwards).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from strawberry.http import GraphQLRequestData
@@ -37,17 +38,26 @@ def persisted_hash(extensions: dict[str, Any] | None) -> str | None:
 
 
 async def resolve_persisted_query(
-    request: GraphQLRequestData, store: PersistedQueries
+    request: GraphQLRequestData,
+    store: PersistedQueries,
+    refusals: Callable[[str], Sequence[str]] = lambda query: (),
 ) -> GraphQLRequestData:
-    """The request with its document filled in from (or stored to) the APQ store."""
+    """The request with its document filled in from (or stored to) the APQ store.
+
+    A document is stored only when ``refusals`` finds nothing against it (it parses,
+    validates and keeps to the query limits): any client may register one, and a text
+    that would never run is not worth a byte of Redis. It still runs, and fails as usual.
+    """
     sha = persisted_hash(request.extensions)
     if sha is None:
         return request
     if request.query:
         try:
-            await store.put(sha, request.query)
+            store.check_hash(sha, request.query)
         except ValueError as error:
             raise PersistedQueryError(str(error), "PERSISTED_QUERY_HASH_MISMATCH") from error
+        if len(request.query) <= store.max_query_bytes and not refusals(request.query):
+            await store.put(sha, request.query)
         return request
     query = await store.get(sha)
     if query is None:

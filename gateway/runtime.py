@@ -23,6 +23,7 @@ from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
 from cache.write_backs import WriteBacks
+from cache.write_budget import WriteBudget
 from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
@@ -103,7 +104,12 @@ class Runtime:
         kinds = kinds_with_ttls(settings.cache_ttls)
         layout = KeyLayout(settings.cache_prefix, SCHEMA_VERSION)
         answers = (
-            ResponseCache(store, layout, max_body_bytes=settings.response_cache_max_bytes)
+            ResponseCache(
+                store,
+                layout,
+                max_body_bytes=settings.response_cache_max_bytes,
+                budget=WriteBudget(settings.response_cache_bytes_per_minute),
+            )
             if settings.response_cache and not settings.naive_loaders
             else None
         )
@@ -135,7 +141,13 @@ class Runtime:
                 generations=SystemGenerations(store, layout),
             ),
             answers=answers,
-            persisted_queries=PersistedQueries(store, prefix=settings.cache_prefix),
+            persisted_queries=PersistedQueries(
+                store,
+                prefix=settings.cache_prefix,
+                ttl_s=settings.apq_ttl_s,
+                max_query_bytes=settings.apq_max_query_bytes,
+                budget=WriteBudget(settings.apq_bytes_per_minute),
+            ),
             order_events=open_order_events(
                 settings.redis_url,
                 prefix=settings.cache_prefix,

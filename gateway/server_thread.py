@@ -9,16 +9,37 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from gateway.http_server import server_config
+from gateway.settings import Settings
+
 
 class ThreadedServer:
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
+        """With ``settings``, served as ``supplygraph serve`` serves (gateway.http_server)."""
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "log_level": "warning",
+            "lifespan": "on",
+        }
+        config = (
+            uvicorn.Config(app, **options)
+            if settings is None
+            else server_config(app, settings, **options)
         )
+        self.server = uvicorn.Server(config)
         self.host = host
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
 

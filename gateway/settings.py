@@ -63,6 +63,13 @@ class Settings(BaseModel):
     # (cache.response_cache); answers larger than the limit are not kept.
     response_cache: bool = True
     response_cache_max_bytes: int = 2_000_000
+    # Kept answers and persisted queries are written on any client's word: each process
+    # writes at most this many bytes of them per minute (cache.write_budget); APQ texts
+    # longer than apq_max_query_bytes, or that would not run, are never stored.
+    response_cache_bytes_per_minute: int = 16_777_216
+    apq_ttl_s: float = 3600.0
+    apq_max_query_bytes: int = 32_768
+    apq_bytes_per_minute: int = 262_144
     # Decoded records held per process in front of Redis (cache.near_cache); 0 turns off.
     near_cache_entries: int = 20_000
 
@@ -88,6 +95,10 @@ class Settings(BaseModel):
     max_answer_fields: int = 500_000
     max_query_tokens: int = 5_000
     max_body_bytes: int = 100_000
+    # Bodies of other routes (gateway.body_limits): refused with 413 past these, before
+    # being read whole; a webhook's body is read before its signature can be checked.
+    max_webhook_body_bytes: int = 1_048_576
+    max_other_body_bytes: int = 65_536
     # A POSTed JSON array runs as a batch of at most this many operations.
     max_batch_operations: int = 10
     introspection: bool = True
@@ -97,6 +108,13 @@ class Settings(BaseModel):
 
     # Serving.
     graphiql: bool = True
+    # Connections (gateway.http_server): a request's line and headers larger than this
+    # get 431; a request not fully received this long after it began is cut off (408);
+    # past this many connections and tasks, 503; an idle keep-alive connection closes.
+    http_max_header_bytes: int = 32_768
+    http_request_read_timeout_s: float = 15.0
+    http_limit_concurrency: int = 1000
+    http_keep_alive_timeout_s: int = 5
     log_level: str = "info"
     # "json" (one object per line) or "text".
     log_format: str = "json"

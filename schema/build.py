@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
@@ -37,6 +37,7 @@ class GatewaySchema(strawberry.Schema):
     parser: DocumentParser = DocumentParser(max_tokens=5000)
     # Set by create_schema: what its requests are held to (the HTTP endpoint sums a batch).
     limits: QueryLimits = QueryLimits()
+    extra_validation_rules: tuple[type[ASTValidationRule], ...] = ()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -80,6 +81,8 @@ def create_schema(
         query_limits,
         list_sizes=list_sizes(schema._schema, list_size_overrides, query_limits.list_sizes),
     )
+    if not introspection:
+        schema.extra_validation_rules = (NoSchemaIntrospectionCustomRule,)
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema
