@@ -161,20 +161,30 @@ async def test_a_customer_token_follows_its_own_order(gateways, simulators):
         assert (await next_update(updates))["order"]["id"] == order.id
 
 
-async def test_a_customer_token_cannot_subscribe_to_another_customers_order(gateways, simulators):
+async def refusal_of(gateway: Gateway, bearer_token: str, order_id: str) -> dict[str, Any]:
+    """The one error a subscription to ``order_id`` is refused with."""
+    async with (
+        websocket_session(gateway, bearer_token) as session,
+        tracking_updates(session, order_id) as updates,
+    ):
+        with pytest.raises(TransportQueryError) as refused:
+            await next_update(updates)
+    assert refused.value.data is None
+    [error] = refused.value.errors or []
+    return dict(error)
+
+
+async def test_another_customers_order_is_refused_as_an_unknown_one_is(gateways, simulators):
+    """A customer's token cannot tell another customer's order from an order that does
+    not exist: both get the same NOT_FOUND, naming only the id it asked for."""
     first, _ = gateways
     order = order_with_status(simulators, "delivered", skip=6)
     other = "C-000001" if order.customer_id != "C-000001" else "C-000002"
     intruder = token(READ_SCOPES, customer_id=other)
-    async with (
-        websocket_session(first, intruder) as session,
-        tracking_updates(session, order.id) as updates,
-    ):
-        with pytest.raises(TransportQueryError) as refused:
-            await next_update(updates)
-    [error] = refused.value.errors or []
-    assert error["extensions"]["code"] == "FORBIDDEN"
-    assert order.id not in json.dumps(refused.value.data)
+    foreign = await refusal_of(first, intruder, order.id)
+    unknown = await refusal_of(first, intruder, "SO-999999")
+    assert foreign["extensions"] == unknown["extensions"] == {"code": "NOT_FOUND"}
+    assert foreign["message"] == unknown["message"].replace("SO-999999", order.id)
     await wait_until(lambda: len(first.fan_out) == 0)
 
 
