@@ -142,7 +142,8 @@ def ensure_own_customer(info: Info, customer_id: str) -> None:
 def hidden_from_customer(kind: str, key: str) -> NotFoundError:
     """What a customer's token gets for an id it may not see *and* for one that does not
     exist: the same code, message and null, so that it cannot probe which ids exist."""
-    return NotFoundError(f"no {kind} {key} for this token")
+    del key  # not even echoed: the answer is the same whichever id was asked for
+    return NotFoundError(f"no such {kind} for this token")
 
 
 def visible_to(viewer: Viewer, owner: str | None) -> bool:
