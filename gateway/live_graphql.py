@@ -11,13 +11,15 @@ A browser cannot set headers on a WebSocket, so the bearer token may come in the
 graphql-transport-ws ``connection_init`` payload, ``{"Authorization": "Bearer …"}``
 (also accepted nested as ``{"headers": {"Authorization": …}}``, as some clients send
 it); else the handshake's ``Authorization`` header counts. A token that does not
-verify, or none where one is required, closes the socket with 4403 before any
-operation runs.
+verify, has expired, or none where one is required, closes the socket with 4403 before
+any operation runs. Each operation then runs in a context of its own, its token checked
+again as it starts (``gateway.ws_operations``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +37,7 @@ from gateway.auth import AuthenticationError, Viewer
 from gateway.graphql_view import GatewayGraphQL
 from gateway.live_services import LiveServices
 from gateway.settings import Settings
-from gateway.ws_operations import OperationScopedHandler
+from gateway.ws_operations import OperationScopedHandler, token_expired
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
 from schema.write_once import IDEMPOTENCY_HEADER as IDEMPOTENCY
@@ -114,6 +116,10 @@ class LiveGraphQL(GatewayGraphQL):
         )
         try:
             context.viewer = self.authenticator.viewer_for(authorization)
+            # Verification allows a few seconds of clock skew past ``exp``; a session
+            # whose every operation would be refused as expired is not opened at all.
+            if token_expired(context, time.time()):
+                raise AuthenticationError("the token has expired")
         except AuthenticationError as error:
             raise ConnectionRejectionError(
                 {"message": str(error), "code": "UNAUTHENTICATED"}

@@ -132,3 +132,15 @@ def test_an_event_stream_ends_with_unauthenticated_when_its_token_expires(gatewa
     last = json.loads(events[1][1])
     assert last["data"] is None
     assert [error["extensions"]["code"] for error in last["errors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_a_token_just_past_its_expiry_does_not_open_a_session(gateway):
+    """HTTP allows a few seconds of clock skew past exp; a WebSocket whose every
+    operation would then be refused as expired is closed at connection_init instead."""
+    just_expired = token(READ_SCOPES, lifetime_s=-2)
+    async with websockets.connect(gateway.ws_url, subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {just_expired}"}}
+        await ws.send(json.dumps(init))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), EVENT_TIMEOUT_S)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
