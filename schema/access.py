@@ -139,10 +139,10 @@ def ensure_own_customer(info: Info, customer_id: str) -> None:
         raise ForbiddenError("this token may only see its own customer and orders")
 
 
-def hidden_from_customer(kind: str, key: str) -> NotFoundError:
+def hidden_from_customer(kind: str) -> NotFoundError:
     """What a customer's token gets for an id it may not see *and* for one that does not
-    exist: the same code, message and null, so that it cannot probe which ids exist."""
-    del key  # not even echoed: the answer is the same whichever id was asked for
+    exist: the same code, message and null, so that it cannot probe which ids exist. The
+    message does not even echo the id: the answer is the same whichever was asked for."""
     return NotFoundError(f"no such {kind} for this token")
 
 
@@ -154,26 +154,24 @@ def visible_to(viewer: Viewer, owner: str | None) -> bool:
     return viewer.customer_id is None or viewer.customer_id == owner
 
 
-def ensure_visible(info: Info, kind: str, key: str, owner: str | None) -> bool:
-    """Whether the object named ``key`` (of customer ``owner``, None when unknown) is to
-    be shown. Unknown is null for staff (the contract's answer); for a customer's token
+def ensure_visible(info: Info, kind: str, owner: str | None) -> bool:
+    """Whether an object of customer ``owner`` (None when it is unknown) is to be shown.
+    Unknown is null for staff (the contract's answer); for a customer's token
     an unknown and another customer's object both raise the same ``NotFoundError``."""
     viewer = info.context.viewer
     if visible_to(viewer, owner):
         return True
     if viewer.is_customer:
-        raise hidden_from_customer(kind, key)
+        raise hidden_from_customer(kind)
     return False
 
 
-def visible_record(
-    info: Info, kind: str, key: str, record: T | None, owner: Callable[[T], str]
-) -> T | None:
-    """``record`` (named ``key``) if the viewer may see it, by ``ensure_visible``'s rule:
+def visible_record(info: Info, kind: str, record: T | None, owner: Callable[[T], str]) -> T | None:
+    """``record`` if the viewer may see it, by ``ensure_visible``'s rule:
     None for staff when it is unknown; for a customer's token, the same NOT_FOUND when it
     is unknown or another customer's."""
     owner_id = owner(record) if record is not None else None
-    return record if ensure_visible(info, kind, key, owner_id) else None
+    return record if ensure_visible(info, kind, owner_id) else None
 
 
 def permits(viewer: Viewer, type_name: str, field_name: str) -> bool:

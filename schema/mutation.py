@@ -133,7 +133,7 @@ class Mutation:
             # Unknown and another customer's order: the same NOT_FOUND, before any write.
             existing = await info.context.loaders.order.load(order_id)
             owner = existing.customer_id if existing is not None else None
-            ensure_visible(info, "order", order_id, owner)
+            ensure_visible(info, "order", owner)
 
         async def cancel() -> OrderRecord:
             # The CRM's 404 and 409 come as NotFoundError and ConflictError.

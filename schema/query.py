@@ -76,7 +76,7 @@ async def refused(error: SupplyGraphError) -> None:
     raise error
 
 
-def visible_item(info: Info, order_id: str, record: OrderRecord | None) -> Order | None:
+def visible_item(info: Info, record: OrderRecord | None) -> Order | None:
     """The order; null for an unknown one (staff); for a customer's token, for an unknown
     order and another customer's alike, an item that resolves to the same NOT_FOUND error.
 
@@ -84,7 +84,7 @@ def visible_item(info: Info, order_id: str, record: OrderRecord | None) -> Order
     item becomes null with its error; the rest of the list still comes.
     """
     try:
-        shown = visible_record(info, "order", order_id, record, customer_of)
+        shown = visible_record(info, "order", record, customer_of)
     except NotFoundError as error:
         return cast(Order, refused(error))
     return Order(record=shown) if shown is not None else None
@@ -101,9 +101,9 @@ class Query:
         customer_id = str(id)
         # Refused before any read: another customer's id and an unknown one cost the same.
         if not visible_to(info.context.viewer, customer_id):
-            raise hidden_from_customer("customer", customer_id)
+            raise hidden_from_customer("customer")
         loaded = await info.context.loaders.customer.load(customer_id)
-        record = visible_record(info, "customer", customer_id, loaded, lambda found: found.id)
+        record = visible_record(info, "customer", loaded, lambda found: found.id)
         if record is None:
             return None
         await prefetch.customers(info.context, [record], Selection.of(info))
@@ -122,7 +122,7 @@ class Query:
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         loaded = await info.context.loaders.order.load(str(id))
-        record = visible_record(info, "order", str(id), loaded, customer_of)
+        record = visible_record(info, "order", loaded, customer_of)
         if record is None:
             return None
         await prefetch.orders(info.context, [record], Selection.of(info))
@@ -130,12 +130,8 @@ class Query:
 
     @strawberry.field(description="Same length and order as ids; null where an id is unknown")
     async def orders(self, info: Info, ids: list[strawberry.ID]) -> list[Order | None]:
-        order_ids = [str(i) for i in ids]
-        records = await info.context.loaders.order.load_many(order_ids)
-        items = [
-            visible_item(info, order_id, record)
-            for order_id, record in zip(order_ids, records, strict=True)
-        ]
+        records = await info.context.loaders.order.load_many([str(i) for i in ids])
+        items = [visible_item(info, record) for record in records]
         shown = [item.record for item in items if isinstance(item, Order)]
         await prefetch.orders(info.context, shown, Selection.of(info))
         return items
@@ -161,7 +157,7 @@ class Query:
         if info.context.viewer.is_customer:
             # A shipment is the customer's whose order it ships; unknown has no owner.
             order = await info.context.loaders.order.load(record.order_ref) if record else None
-            ensure_visible(info, "shipment", tracking_number, order.customer_id if order else None)
+            ensure_visible(info, "shipment", order.customer_id if order else None)
         if record is None:
             return None
         await prefetch.shipments(info.context, [record], Selection.of(info))
@@ -175,7 +171,7 @@ class Query:
         # The order's batch goes out first: its customer waits on it, the rest does not.
         order = info.context.loaders.order.load(str(order_id))
         prefetch.tracking_joins(info.context, str(order_id), selection)
-        record = visible_record(info, "order", str(order_id), await order, customer_of)
+        record = visible_record(info, "order", await order, customer_of)
         if record is None:
             return None
         await prefetch.orders(info.context, [record], selection["order"])

@@ -75,7 +75,7 @@ async def current_order(info: Info, live: LiveServices, order_id: str) -> OrderR
     info.context.loaders = live.uncached_loaders()
     loaded = await info.context.loaders.order.load(order_id)
     # A customer's token gets one NOT_FOUND for unknown and for others' orders alike.
-    order = visible_record(info, "order", order_id, loaded, lambda found: found.customer_id)
+    order = visible_record(info, "order", loaded, lambda found: found.customer_id)
     if order is None:
         raise NotFoundError(f"order {order_id} does not exist")
     return order
