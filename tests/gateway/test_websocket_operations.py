@@ -9,6 +9,7 @@ sent after the token expired still got data). Real client (gql) and real short-l
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from gql import GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from websockets.typing import Subprotocol
 
+from schema.context import GatewayContext
 from simulators.runner import RunningSimulators
 from tests.gateway.live_helpers import (
     EVENT_TIMEOUT_S,
@@ -31,6 +33,7 @@ from tests.gateway.live_helpers import (
     restored_after,
     secured_settings,
     token,
+    wait_until,
     websocket_session,
 )
 
@@ -63,6 +66,30 @@ async def test_each_operation_on_one_websocket_reads_the_order_afresh(gateway, s
         after = await asyncio.to_thread(crm_calls, simulators, "orders.by_ids")
     # One read per operation: the second did not reuse the first operation's loader.
     assert after - before == 2
+
+
+async def test_a_long_lived_websocket_holds_no_record_of_the_operations_it_has_finished(
+    gateway, simulators
+):
+    """What an operation read goes with it: a socket open for hours does not accumulate
+    every order it was ever asked about (the gateway runs in this process's thread)."""
+    order_ids = sorted(simulators.dataset.orders)[:20]
+
+    def held() -> set[str]:
+        gc.collect()
+        contexts = [item for item in gc.get_objects() if isinstance(item, GatewayContext)]
+        return {
+            order_id
+            for context in contexts
+            for order_id in order_ids
+            if context.loaders.order.asked(order_id)
+        }
+
+    async with websocket_session(gateway, token(READ_SCOPES)) as session:
+        for order_id in order_ids:
+            await order_status(session, order_id)
+        # The last operation may still be finishing (its cache writes) as its answer arrives.
+        await wait_until(lambda: not held())
 
 
 async def test_a_query_sent_after_the_token_expired_is_refused_with_unauthenticated(gateway):
