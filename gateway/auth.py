@@ -9,6 +9,7 @@ token is still judged by it, so the demo's customer tokens show the customer vie
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -125,15 +126,30 @@ class TokenVerifier:
             # PyJWT's messages name the failed check, never the key or the token.
             raise AuthenticationError(f"the token is not valid: {error}") from error
         scope = claims.get("scope", "")
-        customer_id = claims.get("customer_id")
-        if not isinstance(scope, str) or not (customer_id is None or isinstance(customer_id, str)):
-            raise AuthenticationError("the token's scope or customer_id claim is malformed")
+        if not isinstance(scope, str):
+            raise AuthenticationError("the token's scope claim must be a space-separated string")
         return Viewer(
             subject=str(claims["sub"]),
             scopes=frozenset(scope.split()),
-            customer_id=customer_id or None,
+            customer_id=customer_id_of(claims),
             expires_at=float(claims["exp"]),
         )
+
+
+def customer_id_of(claims: Mapping[str, object]) -> str | None:
+    """The customer a token is confined to; None only when the claim is absent.
+
+    A claim that is present but empty, blank or not a string is refused: read as "no
+    customer", it would give a customer's app the staff view of every customer.
+    """
+    if "customer_id" not in claims:
+        return None
+    customer_id = claims["customer_id"]
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise AuthenticationError(
+            "the token's customer_id claim must be a non-empty string (or absent for staff)"
+        )
+    return customer_id
 
 
 class Authenticator:

@@ -11,23 +11,34 @@ A browser cannot set headers on a WebSocket, so the bearer token may come in the
 graphql-transport-ws ``connection_init`` payload, ``{"Authorization": "Bearer …"}``
 (also accepted nested as ``{"headers": {"Authorization": …}}``, as some clients send
 it); else the handshake's ``Authorization`` header counts. A token that does not
-verify, or none where one is required, closes the socket with 4403 before any
-operation runs.
+verify, has expired, or none where one is required, closes the socket with 4403 before
+any operation runs. Each operation then runs in a context of its own, its token checked
+again as it starts (``gateway.ws_operations``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
+from cache.policy import NO_CACHE_POLICY
+from cache.stale_log import StaleLog
+from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError, Viewer
 from gateway.graphql_view import GatewayGraphQL
 from gateway.live_services import LiveServices
+from gateway.settings import Settings
+from gateway.ws_operations import OperationScopedHandler, token_expired
+from resolvers.loaders import Loaders
 from schema.context import GatewayContext
 from schema.write_once import IDEMPOTENCY_HEADER as IDEMPOTENCY
 
@@ -45,6 +56,15 @@ def authorization_in(payload: Mapping[str, object] | None) -> str | None:
 
 
 class LiveGraphQL(GatewayGraphQL):
+    # Each WebSocket operation in a context of its own, its token checked as it starts.
+    graphql_transport_ws_handler_class = OperationScopedHandler
+
+    def __init__(self, schema: Any, settings: Settings) -> None:
+        super().__init__(schema, settings)
+        # Only graphql-transport-ws: the legacy graphql-ws handler would run every
+        # operation of a socket in its one context, under the token of its opening.
+        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+
     def live_services(self) -> LiveServices:
         return LiveServices.of(self.live_runtime())
 
@@ -60,6 +80,21 @@ class LiveGraphQL(GatewayGraphQL):
                 name: value for name, value in request.headers.items() if name != IDEMPOTENCY
             }
         return context
+
+    def operation_context(self, connection: GatewayContext) -> GatewayContext:
+        """One WebSocket operation's context: the connection's viewer, headers and live
+        services, with loaders and cache writes of its own (reading past the cache, as
+        everything on a WebSocket does)."""
+        runtime = self.live_runtime()
+        stale_log = StaleLog()
+        write_backs = WriteBacks()
+
+        def make_loaders() -> Loaders:
+            return runtime.loaders_for(NO_CACHE_POLICY, stale_log, write_backs)
+
+        return dataclasses.replace(
+            connection, loaders=make_loaders(), make_loaders=make_loaders, write_backs=write_backs
+        )
 
     def stream_context(self, request: Request, viewer: Viewer) -> GatewayContext:
         """The context of a subscription streamed over HTTP (``gateway.sse``): it reads
@@ -81,6 +116,10 @@ class LiveGraphQL(GatewayGraphQL):
         )
         try:
             context.viewer = self.authenticator.viewer_for(authorization)
+            # Verification allows a few seconds of clock skew past ``exp``; a session
+            # whose every operation would be refused as expired is not opened at all.
+            if token_expired(context, time.time()):
+                raise AuthenticationError("the token has expired")
         except AuthenticationError as error:
             raise ConnectionRejectionError(
                 {"message": str(error), "code": "UNAUTHENTICATED"}

@@ -1,62 +1,79 @@
 """Who may see what: the access policy of ``../shared/contracts/README.md`` in one table.
 
-Each guarded field names the scope it needs and whether it is for staff only (never for a
-customer's own token). The table is applied once, when the schema is built, by wrapping
+Each guarded field names the scopes it needs and whether it is for staff only (never for a
+customer's own token). A field derived from several systems needs the scope of every one
+of them: ``OrderTracking.stage`` reads the CRM's order, the ERP's plans and the SCM's
+shipments, so a ``crm:read``-only token gets the tracking's order and FORBIDDEN on the
+stage rather than a stage computed from the part it may see (which would be wrong, not
+merely partial). The table is applied once, when the schema is built, by wrapping
 just those fields' resolvers; every other field resolves untouched. A field the viewer may
 not see raises ``ForbiddenError``: it becomes null with a FORBIDDEN error and the rest of
 the answer still comes.
 
 Confinement of a customer token to its own customer is checked where customers, orders
 and shipments enter the graph from the root (``ensure_own_customer`` and friends): what
-joins below an order the token owns is that customer's too.
+joins below an order the token owns is that customer's too. To a customer's token another
+customer's order, customer or shipment does not exist: it gets the very answer an unknown
+id gets (``hidden_from_customer``), so the token cannot tell which ids exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
 from gateway.auth import Viewer
-from gateway.errors import ForbiddenError
+from gateway.errors import ForbiddenError, NotFoundError
 from schema.context import Info
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    scope: str
+    scopes: tuple[str, ...]
     staff_only: bool = False
 
 
 CRM, ERP, SCM, WRITE = (
-    Rule("crm:read"),
-    Rule("erp:read"),
-    Rule("scm:read"),
-    Rule("orders:write"),
+    Rule(("crm:read",)),
+    Rule(("erp:read",)),
+    Rule(("scm:read",)),
+    Rule(("orders:write",)),
 )
+# The tracking view's derived fields, by the systems they derive from (schema.tracking).
+ALL_THREE = Rule(("crm:read", "erp:read", "scm:read"))
+PLANS_AND_SHIPMENTS = Rule(("erp:read", "scm:read"))
 
 POLICY: dict[tuple[str, str], Rule] = {
     ("Query", "customer"): CRM,
-    ("Query", "customers"): Rule("crm:read", staff_only=True),
+    ("Query", "customers"): Rule(("crm:read",), staff_only=True),
     ("Query", "order"): CRM,
     ("Query", "orders"): CRM,
     ("Query", "product"): ERP,
     ("Query", "products"): ERP,
     ("Query", "shipment"): SCM,
     ("Query", "orderTracking"): CRM,
+    # Order status (CRM), production plans (ERP), shipments (SCM); the timeline also
+    # lists invoices (ERP). ``OrderTracking.order`` is the CRM's order: the root's rule.
+    ("OrderTracking", "stage"): ALL_THREE,
+    ("OrderTracking", "progress"): ALL_THREE,
+    ("OrderTracking", "timeline"): ALL_THREE,
+    ("OrderTracking", "estimatedDelivery"): PLANS_AND_SHIPMENTS,
     ("Customer", "account"): ERP,
     ("Order", "productionPlans"): ERP,
     ("Order", "invoices"): ERP,
-    ("Order", "margin"): Rule("erp:read", staff_only=True),
+    ("Order", "margin"): Rule(("erp:read",), staff_only=True),
     ("Order", "shipments"): SCM,
     ("OrderLine", "product"): ERP,
-    ("Product", "standardCost"): Rule("erp:read", staff_only=True),
+    ("Product", "standardCost"): Rule(("erp:read",), staff_only=True),
     ("Product", "inventory"): SCM,
     ("Product", "availableToPromise"): SCM,
-    ("Product", "openPurchaseOrders"): Rule("scm:read", staff_only=True),
-    ("PurchaseOrder", "supplier"): Rule("scm:read", staff_only=True),
+    ("Product", "openPurchaseOrders"): Rule(("scm:read",), staff_only=True),
+    ("PurchaseOrder", "supplier"): Rule(("scm:read",), staff_only=True),
     ("ProductionPlan", "product"): ERP,
     ("ProductionPlan", "order"): CRM,
     ("Shipment", "order"): CRM,
@@ -70,9 +87,13 @@ def refusal(viewer: Viewer, rule: Rule, field: str) -> str | None:
     """Why ``viewer`` may not see ``field`` under ``rule``; None when it may."""
     if rule.staff_only and viewer.is_customer:
         return f"{field} is not visible to a customer's token"
-    if not viewer.may(rule.scope):
-        return f"{field} needs the scope {rule.scope}"
-    return None
+    missing = [scope for scope in rule.scopes if not viewer.may(scope)]
+    if not missing:
+        return None
+    if len(rule.scopes) == 1:
+        return f"{field} needs the scope {missing[0]}"
+    # Derived from several systems: say which, and which of them this token lacks.
+    return f"{field} needs the scopes {' '.join(rule.scopes)}; the token lacks {' '.join(missing)}"
 
 
 def check(viewer: Viewer, rule: Rule, field: str) -> None:
@@ -116,6 +137,41 @@ def ensure_own_customer(info: Info, customer_id: str) -> None:
     viewer = info.context.viewer
     if viewer.customer_id is not None and viewer.customer_id != customer_id:
         raise ForbiddenError("this token may only see its own customer and orders")
+
+
+def hidden_from_customer(kind: str) -> NotFoundError:
+    """What a customer's token gets for an id it may not see *and* for one that does not
+    exist: the same code, message and null, so that it cannot probe which ids exist. The
+    message does not even echo the id: the answer is the same whichever was asked for."""
+    return NotFoundError(f"no such {kind} for this token")
+
+
+def visible_to(viewer: Viewer, owner: str | None) -> bool:
+    """Whether ``viewer`` may see what belongs to customer ``owner`` (None: nobody's, an
+    unknown id). Staff see everything that exists."""
+    if owner is None:
+        return False
+    return viewer.customer_id is None or viewer.customer_id == owner
+
+
+def ensure_visible(info: Info, kind: str, owner: str | None) -> bool:
+    """Whether an object of customer ``owner`` (None when it is unknown) is to be shown.
+    Unknown is null for staff (the contract's answer); for a customer's token
+    an unknown and another customer's object both raise the same ``NotFoundError``."""
+    viewer = info.context.viewer
+    if visible_to(viewer, owner):
+        return True
+    if viewer.is_customer:
+        raise hidden_from_customer(kind)
+    return False
+
+
+def visible_record(info: Info, kind: str, record: T | None, owner: Callable[[T], str]) -> T | None:
+    """``record`` if the viewer may see it, by ``ensure_visible``'s rule:
+    None for staff when it is unknown; for a customer's token, the same NOT_FOUND when it
+    is unknown or another customer's."""
+    owner_id = owner(record) if record is not None else None
+    return record if ensure_visible(info, kind, owner_id) else None
 
 
 def permits(viewer: Viewer, type_name: str, field_name: str) -> bool:

@@ -14,9 +14,9 @@ from datetime import date
 import strawberry
 
 from cache.codec import ValueCodec, codec_for
-from gateway.errors import InputValidationError, NotFoundError
+from gateway.errors import InputValidationError
 from resolvers.records import OrderRecord
-from schema.access import ensure_own_customer
+from schema.access import ensure_own_customer, ensure_visible
 from schema.context import Info
 from schema.orders import Order
 from schema.products import available_quantity
@@ -130,10 +130,10 @@ class Mutation:
     async def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
         order_id = str(id)
         if info.context.viewer.is_customer:
+            # Unknown and another customer's order: the same NOT_FOUND, before any write.
             existing = await info.context.loaders.order.load(order_id)
-            if existing is None:
-                raise NotFoundError(f"order {order_id} does not exist")
-            ensure_own_customer(info, existing.customer_id)
+            owner = existing.customer_id if existing is not None else None
+            ensure_visible(info, "order", owner)
 
         async def cancel() -> OrderRecord:
             # The CRM's 404 and 409 come as NotFoundError and ConflictError.

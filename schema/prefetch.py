@@ -186,11 +186,17 @@ def tracking_joins(context: GatewayContext, order_id: str, selection: Selection)
     less. The loads are only started; the fields await or read them.
     """
     loaders = context.loaders
-    if loaders.naive or not selection.any_of(*TRACKING_FIELDS_FROM_PLANS):
+    wanted = [
+        name
+        for name in TRACKING_FIELDS_FROM_PLANS
+        if name in selection and _may(context, "OrderTracking", name)
+    ]
+    # A token refused every derived field costs its ERP and SCM nothing.
+    if loaders.naive or not wanted:
         return
     loaders.plans_of_order.load(order_id)
     loaders.shipments_of_order.load(order_id)
-    if "timeline" in selection:
+    if "timeline" in wanted:
         loaders.invoices_of_order.load(order_id)
 
 

@@ -6,10 +6,15 @@ from typing import cast
 
 import strawberry
 
-from gateway.errors import ForbiddenError, InputValidationError, UpstreamBadResponse
+from gateway.errors import (
+    InputValidationError,
+    NotFoundError,
+    SupplyGraphError,
+    UpstreamBadResponse,
+)
 from resolvers.records import OrderRecord
 from schema import prefetch
-from schema.access import ensure_own_customer
+from schema.access import ensure_visible, hidden_from_customer, visible_record, visible_to
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
 from schema.lookahead import Selection
@@ -67,31 +72,38 @@ async def customer_page(
     )
 
 
-async def forbidden(error: ForbiddenError) -> None:
+async def refused(error: SupplyGraphError) -> None:
     raise error
 
 
 def visible_item(info: Info, record: OrderRecord | None) -> Order | None:
-    """The order, or, for another customer's order, an item that resolves to an error.
+    """The order; null for an unknown one (staff); for a customer's token, for an unknown
+    order and another customer's alike, an item that resolves to the same NOT_FOUND error.
 
     graphql-core completes list items that are awaitables one by one, so only that
-    item becomes null with its FORBIDDEN error; the rest of the list still comes.
+    item becomes null with its error; the rest of the list still comes.
     """
-    if record is None:
-        return None
     try:
-        ensure_own_customer(info, record.customer_id)
-    except ForbiddenError as error:
-        return cast(Order, forbidden(error))
-    return Order(record=record)
+        shown = visible_record(info, "order", record, customer_of)
+    except NotFoundError as error:
+        return cast(Order, refused(error))
+    return Order(record=shown) if shown is not None else None
+
+
+def customer_of(record: OrderRecord) -> str:
+    return record.customer_id
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        ensure_own_customer(info, str(id))
-        record = await info.context.loaders.customer.load(str(id))
+        customer_id = str(id)
+        # Refused before any read: another customer's id and an unknown one cost the same.
+        if not visible_to(info.context.viewer, customer_id):
+            raise hidden_from_customer("customer")
+        loaded = await info.context.loaders.customer.load(customer_id)
+        record = visible_record(info, "customer", loaded, lambda found: found.id)
         if record is None:
             return None
         await prefetch.customers(info.context, [record], Selection.of(info))
@@ -109,10 +121,10 @@ class Query:
 
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        record = await info.context.loaders.order.load(str(id))
+        loaded = await info.context.loaders.order.load(str(id))
+        record = visible_record(info, "order", loaded, customer_of)
         if record is None:
             return None
-        ensure_own_customer(info, record.customer_id)
         await prefetch.orders(info.context, [record], Selection.of(info))
         return Order(record=record)
 
@@ -142,9 +154,10 @@ class Query:
     @strawberry.field
     async def shipment(self, info: Info, tracking_number: str) -> Shipment | None:
         record = await info.context.loaders.shipment_by_tracking_number.load(tracking_number)
-        if record is not None and info.context.viewer.is_customer:
-            order = await info.context.loaders.order.load(record.order_ref)
-            ensure_own_customer(info, order.customer_id if order else "")
+        if info.context.viewer.is_customer:
+            # A shipment is the customer's whose order it ships; unknown has no owner.
+            order = await info.context.loaders.order.load(record.order_ref) if record else None
+            ensure_visible(info, "shipment", order.customer_id if order else None)
         if record is None:
             return None
         await prefetch.shipments(info.context, [record], Selection.of(info))
@@ -158,9 +171,8 @@ class Query:
         # The order's batch goes out first: its customer waits on it, the rest does not.
         order = info.context.loaders.order.load(str(order_id))
         prefetch.tracking_joins(info.context, str(order_id), selection)
-        record = await order
+        record = visible_record(info, "order", await order, customer_of)
         if record is None:
             return None
-        ensure_own_customer(info, record.customer_id)
         await prefetch.orders(info.context, [record], selection["order"])
         return OrderTracking(record=record)

@@ -6,7 +6,8 @@ whichever gateway process it arrived (``gateway.pubsub``). Each update is read a
 from the three systems, past the cache; an update that shows nothing new is not sent.
 
 The token is checked when the subscription starts: the scope by the access table, the
-customer by the order itself (a customer's token follows its own orders only). A
+customer by the order itself (a customer's token follows its own orders only; another
+customer's order is NOT_FOUND to it, as an unknown one is). A
 refusal or an unknown order is an error of the subscription, before any update.
 """
 
@@ -17,14 +18,15 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Hashable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import strawberry
 
 from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
 from gateway.observability.metrics import subscription_open
+from resolvers.loaders import RequestLoader
 from resolvers.records import OrderRecord
-from schema.access import ensure_own_customer
+from schema.access import permits, visible_record
 from schema.context import Info
 from schema.tracking import OrderTracking
 
@@ -45,25 +47,37 @@ class SubscriptionsUnavailable(SupplyGraphError):
 
 
 async def tracking_fingerprint(info: Info, order: OrderRecord) -> Hashable:
-    """Everything the systems say about the order (read through the same loaders the
-    OrderTracking's fields then use, so it costs no extra call)."""
+    """Everything the systems say about the order that this viewer may see (read through
+    the same loaders the OrderTracking's fields then use, so it costs no extra call).
+
+    What the token may not see is neither read nor compared: a change there must not
+    send it an update, which would tell it that something it may not see has changed.
+    """
+    viewer = info.context.viewer
     loaders = info.context.loaders
+
+    async def joined(field: str, loader: RequestLoader[str, Any]) -> tuple[Hashable, ...]:
+        if not permits(viewer, "Order", field):
+            return ()
+        return tuple(await loader.load(order.id))
+
     plans, shipments, invoices = await asyncio.gather(
-        loaders.plans_of_order.load(order.id),
-        loaders.shipments_of_order.load(order.id),
-        loaders.invoices_of_order.load(order.id),
+        joined("productionPlans", loaders.plans_of_order),
+        joined("shipments", loaders.shipments_of_order),
+        joined("invoices", loaders.invoices_of_order),
     )
-    return (order, tuple(plans), tuple(shipments), tuple(invoices))
+    return (order, plans, shipments, invoices)
 
 
 async def current_order(info: Info, live: LiveServices, order_id: str) -> OrderRecord:
     """The order as its CRM holds it now, if this viewer may follow it. Every read of
     this update goes past the cache, whatever the transport's own cache policy."""
     info.context.loaders = live.uncached_loaders()
-    order = await info.context.loaders.order.load(order_id)
+    loaded = await info.context.loaders.order.load(order_id)
+    # A customer's token gets one NOT_FOUND for unknown and for others' orders alike.
+    order = visible_record(info, "order", loaded, lambda found: found.customer_id)
     if order is None:
         raise NotFoundError(f"order {order_id} does not exist")
-    ensure_own_customer(info, order.customer_id)
     return order
 
 
@@ -75,6 +89,8 @@ async def tracking_updates(
         async with live.order_events.subscribe(order_id) as changes:
             last_sent: Hashable = None
             while True:
+                # Also after a failed re-read's wait, which does not watch the clock.
+                ensure_unexpired(info)
                 try:
                     order = await current_order(info, live, order_id)
                     fingerprint = await tracking_fingerprint(info, order)
@@ -92,6 +108,12 @@ async def tracking_updates(
                     last_sent = fingerprint
                     yield OrderTracking(record=order)
                 await next_change_while_authorized(info, changes)
+
+
+def ensure_unexpired(info: Info) -> None:
+    left = info.context.viewer.seconds_left(time.time())
+    if left is not None and left <= 0:
+        raise TokenExpiredError("the token has expired; subscribe again with a new one")
 
 
 async def next_change_while_authorized(info: Info, changes: OrderChanges) -> None:

@@ -62,7 +62,8 @@
     const first = (errors && errors[0]) || {};
     const code = first.extensions && first.extensions.code;
     if (code === "FORBIDDEN") return "This token may not follow that order.";
-    if (code === "NOT_FOUND") return first.message || "There is no such order.";
+    // Also another customer's order: to a customer's token it does not exist.
+    if (code === "NOT_FOUND") return "There is no such order for this token.";
     if (code === "UNAUTHENTICATED") return "The token was refused: " + (first.message || "");
     return first.message || "Something went wrong.";
   }

@@ -131,7 +131,8 @@ def other_customer(customer_id: str) -> str:
     [
         ("no token", 401, "UNAUTHENTICATED"),
         ("bad token", 401, "UNAUTHENTICATED"),
-        ("another customer's order", 403, "FORBIDDEN"),
+        # To a customer's token another customer's order does not exist.
+        ("another customer's order", 404, "NOT_FOUND"),
         ("unknown order", 404, "NOT_FOUND"),
         ("a query, not a subscription", 400, "BAD_REQUEST"),
         ("variables that are not JSON", 400, "BAD_REQUEST"),

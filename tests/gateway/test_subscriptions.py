@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import websockets
+from gql import GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from redis import Redis
 from websockets.typing import Subprotocol
@@ -161,20 +162,30 @@ async def test_a_customer_token_follows_its_own_order(gateways, simulators):
         assert (await next_update(updates))["order"]["id"] == order.id
 
 
-async def test_a_customer_token_cannot_subscribe_to_another_customers_order(gateways, simulators):
+async def refusal_of(gateway: Gateway, bearer_token: str, order_id: str) -> dict[str, Any]:
+    """The one error a subscription to ``order_id`` is refused with."""
+    async with (
+        websocket_session(gateway, bearer_token) as session,
+        tracking_updates(session, order_id) as updates,
+    ):
+        with pytest.raises(TransportQueryError) as refused:
+            await next_update(updates)
+    assert refused.value.data is None
+    [error] = refused.value.errors or []
+    return dict(error)
+
+
+async def test_another_customers_order_is_refused_as_an_unknown_one_is(gateways, simulators):
+    """A customer's token cannot tell another customer's order from an order that does
+    not exist: both get the same NOT_FOUND, naming only the id it asked for."""
     first, _ = gateways
     order = order_with_status(simulators, "delivered", skip=6)
     other = "C-000001" if order.customer_id != "C-000001" else "C-000002"
     intruder = token(READ_SCOPES, customer_id=other)
-    async with (
-        websocket_session(first, intruder) as session,
-        tracking_updates(session, order.id) as updates,
-    ):
-        with pytest.raises(TransportQueryError) as refused:
-            await next_update(updates)
-    [error] = refused.value.errors or []
-    assert error["extensions"]["code"] == "FORBIDDEN"
-    assert order.id not in json.dumps(refused.value.data)
+    foreign = await refusal_of(first, intruder, order.id)
+    unknown = await refusal_of(first, intruder, "SO-999999")
+    assert foreign["extensions"] == unknown["extensions"] == {"code": "NOT_FOUND"}
+    assert foreign["message"] == unknown["message"].replace("SO-999999", order.id)
     await wait_until(lambda: len(first.fan_out) == 0)
 
 
@@ -317,3 +328,31 @@ async def test_subscribers_of_one_order_share_one_read_per_change(gateways, simu
         # Three subscribers, one change: the order is read from the CRM once, not thrice.
         after = await asyncio.to_thread(crm_calls, simulators, "orders.by_ids")
         assert after - before == 1
+
+
+async def test_a_crm_only_subscriber_is_told_of_no_erp_or_scm_change_and_costs_them_nothing(
+    gateways, simulators, sim_counters
+):
+    """What the token may not see is neither read nor compared: an update sent because
+    a plan or a shipment changed would tell it that something it may not see changed."""
+    first, _ = gateways
+    order = order_with_status(simulators, "in_production", skip=4)
+    crm_only = token("crm:read")
+    query = "subscription($id: ID!) { orderTrackingUpdated(orderId: $id) { order { id } } }"
+    before = await asyncio.to_thread(sim_counters.read)
+    async with websocket_session(first, crm_only) as session:
+        updates = session.subscribe(GraphQLRequest(query, variable_values={"id": order.id}))
+        try:
+            assert (await next_update(updates))["order"]["id"] == order.id
+            reads = await asyncio.to_thread(crm_calls, simulators, "orders.by_ids")
+            await asyncio.to_thread(
+                send_webhook, first.url, "erp", "production.updated", [order.id]
+            )
+            await asyncio.to_thread(send_webhook, first.url, "scm", "shipment.updated", [order.id])
+            # Each change is re-read (the order from the CRM) and compared.
+            await wait_until(lambda: crm_calls(simulators, "orders.by_ids") >= reads + 2)
+        finally:
+            await updates.aclose()
+    after = await asyncio.to_thread(sim_counters.read)
+    assert after["erp"]["requests"] == before["erp"]["requests"]
+    assert after["scm"]["requests"] == before["scm"]["requests"]

@@ -106,11 +106,14 @@ def test_the_page_says_so_when_the_token_may_not_follow_the_order(demo, browser)
     foreign = next(
         order.id for order in systems.dataset.orders.values() if order.customer_id != DEMO_CUSTOMER
     )
-    browser.navigate(f"{gateway.url}/track?order={foreign}")
-    browser.wait_for(f"{APP}.state === 'error'")
-    message = browser.evaluate("document.getElementById('error').textContent")
-    assert message == "This token may not follow that order."
-    assert browser.evaluate("document.getElementById('result').hidden") is True
+    messages = []
+    # Another customer's order reads as an unknown one: the token learns nothing.
+    for order_id in (foreign, "SO-999999"):
+        browser.navigate(f"{gateway.url}/track?order={order_id}")
+        browser.wait_for(f"{APP}.state === 'error'")
+        messages.append(browser.evaluate("document.getElementById('error').textContent"))
+        assert browser.evaluate("document.getElementById('result').hidden") is True
+    assert messages == ["There is no such order for this token."] * 2
 
 
 def test_the_demo_token_is_handed_out_only_by_a_demo_gateway(demo, simulators):

@@ -1,0 +1,99 @@
+"""graphql-transport-ws with one context per operation, and the token checked at each.
+
+strawberry's handler builds one context when the socket opens and runs every operation of
+the connection in it: one set of loaders for the socket's whole life (values read an hour
+ago served as current, memory growing with every order looked at) and a token checked
+once, at ``connection_init``, so that a query sent long after the token expired still got
+data. Here each ``subscribe`` message gets a context of its own (the connection's viewer
+and headers, fresh loaders and cache writes), and an operation that starts after the
+token's ``exp`` is refused: an ``error`` message for it (``UNAUTHENTICATED``), then the
+socket is closed with 4403, the protocol's "Forbidden" (4401 is for subscribing before
+the acknowledgement, a client bug). The client reconnects with a new token in
+``connection_init``. A subscription already running ends at the token's expiry on its own
+(``schema.subscription``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, cast
+
+from graphql import GraphQLError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
+    ErrorMessage,
+    SubscribeMessage,
+)
+from strawberry.utils.aio import aclosing
+
+from schema.context import GatewayContext
+from schema.error_codes import UNAUTHENTICATED
+
+if TYPE_CHECKING:
+    from gateway.live_graphql import LiveGraphQL
+
+FORBIDDEN_CLOSE_CODE = 4403
+EXPIRED_ERROR = GraphQLError(
+    "the token has expired; reconnect with a new one in connection_init",
+    extensions={"code": UNAUTHENTICATED},
+)
+
+
+def token_expired(context: GatewayContext, now: float) -> bool:
+    left = context.viewer.seconds_left(now)
+    return left is not None and left <= 0
+
+
+class OperationScopedHandler(BaseGraphQLTransportWSHandler[GatewayContext, None]):
+    """strawberry's handler, but each operation runs in a context of its own."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Before the acknowledgement the base class closes with 4401; a repeated id, 4409.
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and token_expired(self.context, time.time())
+        ):
+            payload = [EXPIRED_ERROR.formatted]
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=payload))
+            await self.websocket.close(code=FORBIDDEN_CLOSE_CODE, reason="the token has expired")
+            return
+        await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[GatewayContext, None]) -> None:
+        """The base class's ``run_operation`` with ``context_value`` made per operation."""
+        context = self.operation_context()
+        try:
+            result_source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)
+            await operation.send_operation_message(
+                CompleteMessage(id=operation.id, type="complete")
+            )
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):  # the socket may be gone; error logged
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+        finally:
+            # The cache writes this operation's reads started finish before it is forgotten.
+            await context.write_backs.settle()
+
+    def operation_context(self) -> GatewayContext:
+        view = cast("LiveGraphQL", self.view)
+        return view.operation_context(self.context)
