@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 ENV_PREFIX = "GATEWAY_"
 
@@ -43,6 +43,9 @@ class Settings(BaseModel):
     upstream_breaker_cooldown_s: float = 5.0
     # Per-system overrides, e.g. GATEWAY_UPSTREAM_RESILIENCE='{"erp": {"deadline_s": 12}}'
     upstream_resilience: dict[str, dict[str, float]] = {}
+    # A whole request (every upstream call, retry and wait in it) ends by this deadline;
+    # what is still unanswered then is null with UPSTREAM_TIMEOUT, and the answer goes out.
+    request_deadline_s: float = Field(default=5.0, gt=0)
     upstream_max_connections: int = 100
     upstream_max_keepalive: int = 50
     # "keepalive": HTTP/1.1 on httptools (resolvers.keepalive_transport), ~0.4 ms less CPU

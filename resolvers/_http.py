@@ -49,6 +49,7 @@ from resolvers._decode import ContractViolation
 from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
 from resolvers.observer import UpstreamCall, current_batch_size
+from resolvers.request_deadline import current_request_deadline
 from resolvers.resilience import ResilienceConfig
 
 _REDACTED = "[redacted]"
@@ -111,7 +112,7 @@ class UpstreamEndpoint:
         "sent, but the answer was lost" are too easy to confuse.
         """
         config = self.resilience
-        deadline = Deadline(config.deadline_s, config.clock)
+        deadline = self._deadline_of_call(operation)
         max_retries = config.max_read_retries if idempotent else 0
         retry_number = 0
         while True:
@@ -125,6 +126,26 @@ class UpstreamEndpoint:
                     raise
             await config.sleep(wait)
             retry_number += 1
+
+    def _deadline_of_call(self, operation: str) -> Deadline:
+        """The call's own deadline, or what is left of the request's if that ends first.
+
+        Once the request's deadline has passed nothing is sent: the caller gets
+        ``UpstreamTimeout`` at once, and the breaker hears nothing, since the system
+        was never asked.
+        """
+        config = self.resilience
+        request = current_request_deadline()
+        if request is None:
+            return Deadline(config.deadline_s, config.clock)
+        left = request.remaining()
+        if left <= 0:
+            raise UpstreamTimeout(
+                self.system, self.describe(operation, f"not sent: {request.label} has passed")
+            )
+        if left >= config.deadline_s:
+            return Deadline(config.deadline_s, config.clock)
+        return Deadline(left, config.clock, label=request.label)
 
     def _wait_before_retry(
         self, error: UpstreamError, retry_number: int, max_retries: int, deadline: Deadline
@@ -264,7 +285,7 @@ class UpstreamEndpoint:
     def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
         return UpstreamTimeout(
             self.system,
-            self.describe(operation, f"no answer within the {deadline.budget_s:g} s deadline"),
+            self.describe(operation, f"no answer within {deadline.label}"),
         )
 
     def error_for_status(self, operation: str, response: httpx.Response) -> UpstreamError:

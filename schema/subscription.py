@@ -24,6 +24,7 @@ import strawberry
 from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
 from gateway.observability.metrics import subscription_open
 from resolvers.records import OrderRecord
+from resolvers.request_deadline import request_deadline
 from schema.access import ensure_own_customer
 from schema.context import Info
 from schema.tracking import OrderTracking
@@ -76,8 +77,10 @@ async def tracking_updates(
             last_sent: Hashable = None
             while True:
                 try:
-                    order = await current_order(info, live, order_id)
-                    fingerprint = await tracking_fingerprint(info, order)
+                    # Each update's re-read has the deadline of one request.
+                    with request_deadline(info.context.settings.request_deadline_s):
+                        order = await current_order(info, live, order_id)
+                        fingerprint = await tracking_fingerprint(info, order)
                 except UpstreamError as error:
                     # A system's hiccup must not end a subscription that may run for days.
                     logger.warning(
