@@ -14,6 +14,7 @@ them into GraphQL errors in one place, and masks anything else as ``INTERNAL_ERR
     ├── NotFoundError               the named object does not exist
     ├── ConflictError               the object is in a state that forbids the change
     ├── InputValidationError        the client's input is wrong, with per-field messages
+    ├── InputTooLargeError          the client's input makes an upstream request too large to send
     ├── ForbiddenError              the caller's token may not see or do this
     ├── TokenExpiredError           a subscription's token expired while it streamed
     └── QueryRejectedError          the document breaks a configured query limit
@@ -93,6 +94,23 @@ class InputValidationError(SupplyGraphError):
 
     def extensions(self) -> dict[str, object]:
         return {"code": self.code, "fields": self.fields}
+
+
+class InputTooLargeError(SupplyGraphError):
+    """The client's input would make a request to ``system`` past ``limit`` (e.g. a URL of
+    more than ``value`` bytes). Refused here for that request alone: it is not a failure
+    of the system, so it is never retried and never counts toward its breaker."""
+
+    code: ClassVar[str] = "INPUT_TOO_LARGE"
+
+    def __init__(self, message: str, *, system: str, limit: str, value: int) -> None:
+        super().__init__(message)
+        self.system = system
+        self.limit = limit
+        self.value = value
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "system": self.system, "limit": self.limit, "value": self.value}
 
 
 class ForbiddenError(SupplyGraphError):

@@ -11,6 +11,10 @@ The three clients send through ``UpstreamEndpoint.request`` and read bodies with
     other 4xx (400, 401, 403, …)  -> UpstreamRejected
     anything else but 2xx         -> UpstreamBadResponse
     body not JSON / off-contract  -> UpstreamBadResponse
+    URL past MAX_URL_BYTES        -> InputTooLargeError (nothing sent)
+    request we cannot write       -> InputValidationError (the client's text, not the system)
+
+The last two are the client's errors: never retried, never counted by the breaker.
 
 A client that gives some statuses a meaning of its own (the CRM's 404, 409 and 422)
 names them in ``handled_statuses`` and gets those responses back unmapped.
@@ -36,6 +40,8 @@ import httpx
 import orjson
 
 from gateway.errors import (
+    InputTooLargeError,
+    InputValidationError,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamRateLimited,
@@ -46,6 +52,7 @@ from gateway.errors import (
 from resolvers._breaker import Admission, CircuitBreaker, CircuitOpen
 from resolvers._deadline import Deadline
 from resolvers._decode import ContractViolation
+from resolvers._limits import MAX_URL_BYTES
 from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
 from resolvers.observer import UpstreamCall, current_batch_size
@@ -112,6 +119,7 @@ class UpstreamEndpoint:
         "sent, but the answer was lost" are too easy to confuse.
         """
         config = self.resilience
+        self._ensure_sendable(operation, path, params)
         deadline = self._deadline_of_call(operation)
         max_retries = config.max_read_retries if idempotent else 0
         retry_number = 0
@@ -126,6 +134,34 @@ class UpstreamEndpoint:
                     raise
             await config.sleep(wait)
             retry_number += 1
+
+    def _ensure_sendable(
+        self, operation: str, path: str, params: Mapping[str, str | int] | None
+    ) -> None:
+        """Refuse a request whose URL would be too long to send: the client's input is
+        too large (``InputTooLargeError``), and the system is neither asked nor blamed."""
+        if not params:
+            return
+        # Encoding only lengthens text: the bare length is a cheap lower bound, and the
+        # encoded URL is built only when it could be past the limit.
+        bare = len(self.base_url) + len(path) + sum(len(str(v)) + 2 for v in params.values())
+        if bare * 3 <= MAX_URL_BYTES:
+            return
+        try:
+            length = len(str(httpx.URL(self.url(path), params=params)))
+        except httpx.InvalidURL:
+            length = bare
+        if length > MAX_URL_BYTES or bare > MAX_URL_BYTES:
+            raise InputTooLargeError(
+                self.describe(
+                    operation,
+                    f"the keys asked for make a URL of {max(length, bare)} bytes, "
+                    f"past the {MAX_URL_BYTES} the gateway sends; ask for fewer or shorter keys",
+                ),
+                system=self.system,
+                limit="upstream_url_bytes",
+                value=MAX_URL_BYTES,
+            )
 
     def _deadline_of_call(self, operation: str) -> Deadline:
         """The call's own deadline, or what is left of the request's if that ends first.
@@ -269,7 +305,13 @@ class UpstreamEndpoint:
             ) from exc
         except TimeoutError as exc:
             raise self._deadline_exceeded(operation, deadline) from exc
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError) as exc:
+            # Our side could not even write the request (the client's text does not fit
+            # in a URL or a header): the client's error, and not the system's.
+            raise InputValidationError(
+                self.describe(operation, f"the request cannot be sent ({type(exc).__name__})")
+            ) from exc
+        except httpx.HTTPError as exc:
             raise UpstreamUnavailable(
                 self.system, self.describe(operation, f"unreachable ({type(exc).__name__})")
             ) from exc

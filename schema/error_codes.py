@@ -1,6 +1,8 @@
 """The one place where errors become GraphQL errors with ``extensions.code``.
 
-A ``SupplyGraphError`` reports its own code (and ``system`` for upstream failures).
+A ``SupplyGraphError`` reports its own code (and ``system`` for upstream failures). Input
+the gateway cannot even send upstream is the client's error, not the system's:
+``INPUT_TOO_LARGE`` (with ``system``, ``limit``, ``value``) or ``BAD_USER_INPUT``.
 Errors of the GraphQL layer itself (syntax, validation, variable coercion) keep their
 message and get ``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED``. Anything else
 is a bug: it is logged with its stack and reaches the client only as ``INTERNAL_ERROR``
@@ -39,6 +41,8 @@ NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 QUERY_REJECTED = "QUERY_REJECTED"
+# A field whose keys would make an upstream request too large to send (gateway.errors).
+INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
