@@ -39,7 +39,11 @@ class Settings(BaseModel):
     upstream_max_read_retries: int = 2
     upstream_backoff_base_s: float = 0.1
     upstream_backoff_max_s: float = 2.0
-    upstream_breaker_failure_threshold: int = 5
+    # A system's breaker opens when, of at least `minimum_calls` calls ended in the last
+    # `window_s` seconds, `failure_rate` failed (unreachable, 5xx, timeout).
+    upstream_breaker_failure_rate: float = 0.5
+    upstream_breaker_minimum_calls: int = 10
+    upstream_breaker_window_s: float = 10.0
     upstream_breaker_cooldown_s: float = 5.0
     # Per-system overrides, e.g. GATEWAY_UPSTREAM_RESILIENCE='{"erp": {"deadline_s": 12}}'
     upstream_resilience: dict[str, dict[str, float]] = {}

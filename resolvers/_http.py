@@ -90,7 +90,9 @@ class UpstreamEndpoint:
     def __post_init__(self) -> None:
         config = self.resilience
         breaker = CircuitBreaker(
-            failure_threshold=config.breaker_failure_threshold,
+            failure_rate=config.breaker_failure_rate,
+            minimum_calls=config.breaker_minimum_calls,
+            window_s=config.breaker_window_s,
             cooldown_s=config.breaker_cooldown_s,
             clock=config.clock,
         )
@@ -118,14 +120,52 @@ class UpstreamEndpoint:
         write is sent once, even after a connect error, because "not connected" and
         "sent, but the answer was lost" are too easy to confuse.
         """
-        config = self.resilience
         self._ensure_sendable(operation, path, params)
         deadline = self._deadline_of_call(operation)
+        # The breaker admits and hears about the logical call, retries included: with
+        # retries, a system failing half its attempts answers most reads, and the
+        # breaker should not take that away from them.
+        admission = self.breaker.admit()
+        if admission is None:
+            raise CircuitOpen(
+                self.system,
+                self.describe(
+                    operation,
+                    "circuit open after repeated failures, failing fast for another "
+                    f"{self.breaker.seconds_until_probe():.1f} s",
+                ),
+            )
+        try:
+            response = await self._attempts(
+                operation, method, path, deadline, idempotent, params, json, handled_statuses
+            )
+        except UpstreamError as error:
+            self._report(admission, error)
+            raise
+        except BaseException:
+            self.breaker.abandon(admission)
+            raise
+        self.breaker.record_success(admission)
+        return response
+
+    async def _attempts(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: Deadline,
+        idempotent: bool,
+        params: Mapping[str, str | int] | None,
+        json: object,
+        handled_statuses: Collection[int],
+    ) -> httpx.Response:
+        """The first attempt and, for a read, retries while the error and deadline allow."""
+        config = self.resilience
         max_retries = config.max_read_retries if idempotent else 0
         retry_number = 0
         while True:
             try:
-                return await self._guarded_attempt(
+                return await self._attempt(
                     operation, method, path, deadline, params, json, handled_statuses
                 )
             except UpstreamError as error:
@@ -190,7 +230,7 @@ class UpstreamEndpoint:
         if retry_number >= max_retries or not is_retryable(error):
             return None
         if self.breaker.state == "open":
-            # This failure opened it: the retry would be refused, so do not wait for that.
+            # Other calls opened it meanwhile: the system is down, waiting would not help.
             return None
         config = self.resilience
         wait = wait_before_retry(
@@ -203,40 +243,6 @@ class UpstreamEndpoint:
         # A wait past the deadline is not worth starting: for a 429 whose Retry-After
         # does not fit, the caller gets UpstreamRateLimited at once, without sleeping.
         return wait if deadline.allows_wait(wait) else None
-
-    async def _guarded_attempt(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        deadline: Deadline,
-        params: Mapping[str, str | int] | None,
-        json: object,
-        handled_statuses: Collection[int],
-    ) -> httpx.Response:
-        """One attempt, if the breaker admits it, with its outcome reported to the breaker."""
-        admission = self.breaker.admit()
-        if admission is None:
-            raise CircuitOpen(
-                self.system,
-                self.describe(
-                    operation,
-                    "circuit open after repeated failures, failing fast for another "
-                    f"{self.breaker.seconds_until_probe():.1f} s",
-                ),
-            )
-        try:
-            response = await self._attempt(
-                operation, method, path, deadline, params, json, handled_statuses
-            )
-        except UpstreamError as error:
-            self._report(admission, error)
-            raise
-        except BaseException:
-            self.breaker.abandon(admission)
-            raise
-        self.breaker.record_success(admission)
-        return response
 
     def _report(self, admission: Admission, error: UpstreamError) -> None:
         if isinstance(error, LocalCongestion):
