@@ -24,19 +24,30 @@ class Gateway:
         self.url = url
 
     def post(
-        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        use_cache: bool = False,
+        **headers: str,
     ) -> httpx.Response:
+        """Past the cache (``Cache-Control: no-cache``) unless ``use_cache``."""
         return httpx.post(
             f"{self.url}/graphql",
             json={"query": query, "variables": variables or {}},
-            headers={**NO_CACHE, **headers},
+            headers={**({} if use_cache else NO_CACHE), **headers},
             timeout=60.0,
         )
 
     def answer(
-        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        use_cache: bool = False,
+        **headers: str,
     ) -> dict[str, Any]:
-        response = self.post(query, variables, **headers)
+        response = self.post(query, variables, use_cache=use_cache, **headers)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
