@@ -11,7 +11,6 @@ with a generic message, so no stack trace or upstream secret leaks.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -20,8 +19,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from gateway.errors import SupplyGraphError
-
-logger = logging.getLogger("supplygraph.errors")
 
 INTERNAL_ERROR = "INTERNAL_ERROR"
 INTERNAL_MESSAGE = "Internal error; the gateway logged the details."
@@ -78,18 +75,6 @@ def with_code(error: GraphQLError) -> GraphQLError:
         original_error=None,
         extensions={"code": INTERNAL_ERROR},
     )
-
-
-def log_error(error: GraphQLError) -> None:
-    """Upstream failures and refusals are expected: one line. Anything else: the stack."""
-    original = error.original_error
-    where = ".".join(str(part) for part in error.path or []) or "document"
-    if original is None or isinstance(original, GraphQLError):
-        logger.debug("%s: %s", where, error.message)
-    elif isinstance(original, SupplyGraphError):
-        logger.warning("%s: %s (%s)", where, original.message, original.code)
-    else:
-        logger.error("unexpected error at %s", where, exc_info=original)
 
 
 class ErrorCodes(SchemaExtension):

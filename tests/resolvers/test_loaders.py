@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -290,3 +291,24 @@ async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three(
 
     assert asked == [["a", "b"]]
     assert await asyncio.gather(first, second) == ["A", "B"]
+
+
+async def test_a_failed_key_nobody_reads_is_not_reported_as_a_lost_error():
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+
+    async def fetch(keys: list[str]) -> Mapping[str, list[str]]:
+        raise UpstreamUnavailable("scm", "scm down")
+
+    try:
+        loader = loader_for(Fetcher("scm.thing", fetch, list))
+        loader.load("started, never read")  # as a prefetch whose parent then failed
+        await asyncio.sleep(0.01)
+        del loader
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    assert reported == []
