@@ -12,6 +12,8 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
+
 from tests.gateway.faulty_gateways import Faults
 
 REQUEST_DEADLINE_S = 1.0
@@ -90,3 +92,26 @@ def test_what_is_still_pending_at_the_deadline_is_null_with_upstream_timeout(
     [error] = body["errors"]
     assert error["path"] == ["order", "shipments"]
     assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT", "system": "scm"}
+
+
+PLACE = """mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }"""
+
+
+def test_a_mutation_past_the_deadline_is_answered_in_time_and_places_nothing(
+    gateway_of_test, sim_faults: Faults, simulators
+):
+    gateway = gateway_of_test(**SLOW_SETTINGS)
+    sim_faults.set("erp", latency_ms=5000)  # the products placeOrder checks first
+    sim_faults.reset_counters()
+    order = {"customerId": "C-000002", "lines": [{"productCode": "P-1001", "quantity": 1}]}
+
+    started = time.monotonic()
+    body = gateway.answer(PLACE, {"input": order})
+    took_s = time.monotonic() - started
+
+    assert took_s < REQUEST_DEADLINE_S + 0.9, took_s
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT", "system": "erp"}
+    crm = httpx.get(f"{simulators.crm_url}/_sim/stats").json()
+    assert "orders.create" not in crm["operations"]
