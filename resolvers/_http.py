@@ -182,10 +182,12 @@ class UpstreamEndpoint:
         too large (``InputTooLargeError``), and the system is neither asked nor blamed."""
         if not params:
             return
-        # Encoding only lengthens text: the bare length is a cheap lower bound, and the
-        # encoded URL is built only when it could be past the limit.
-        bare = len(self.base_url) + len(path) + sum(len(str(v)) + 2 for v in params.values())
-        if bare * 3 <= MAX_URL_BYTES:
+        # Percent-encoding makes a character at most 3 bytes of URL, or 9 past ASCII (3
+        # UTF-8 bytes of 3 each): the encoded URL is built only when it could be too long.
+        values = [str(value) for value in params.values()]
+        bare = len(self.base_url) + len(path) + sum(len(value) + 2 for value in values)
+        growth = 3 if all(value.isascii() for value in values) else 9
+        if bare * growth <= MAX_URL_BYTES:
             return
         try:
             length = len(str(httpx.URL(self.url(path), params=params)))

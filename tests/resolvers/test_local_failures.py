@@ -62,3 +62,12 @@ async def test_a_request_our_side_cannot_write_is_bad_input_and_not_an_outage(cr
     # Tried once each, never retried, and the breaker heard nothing.
     assert len(upstream.requests) == 20
     assert crm.breaker_state == "closed"
+
+
+async def test_a_short_key_made_long_by_encoding_is_refused(crm_for):
+    upstream = FakeUpstream(answers_nothing)
+    crm = crm_for(upstream)
+    # 1,000 characters, 9,000 bytes once percent-encoded as UTF-8.
+    with pytest.raises(InputTooLargeError):
+        await crm.orders_by_ids(["€" * 1_000])
+    assert upstream.requests == []
