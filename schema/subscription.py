@@ -127,5 +127,6 @@ class Subscription:
             )
         # Checked here, before the stream starts, so that a refusal is the subscription's
         # error rather than its first event.
-        await current_order(info, live, str(order_id))
+        with request_deadline(info.context.settings.request_deadline_s):
+            await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))

@@ -14,7 +14,16 @@ from typing import Any
 
 import httpx
 
+from gateway.app import create_app
+from gateway.server_thread import ThreadedServer
 from tests.gateway.faulty_gateways import Faults
+from tests.gateway.live_helpers import (
+    READ_SCOPES,
+    TRACKING_SUBSCRIPTION,
+    bearer,
+    secured_settings,
+    token,
+)
 
 REQUEST_DEADLINE_S = 1.0
 SLOW_SETTINGS: dict[str, Any] = {
@@ -115,3 +124,24 @@ def test_a_mutation_past_the_deadline_is_answered_in_time_and_places_nothing(
     assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT", "system": "erp"}
     crm = httpx.get(f"{simulators.crm_url}/_sim/stats").json()
     assert "orders.create" not in crm["operations"]
+
+
+def test_a_subscriptions_reads_end_by_the_request_deadline(simulators, sim_faults: Faults):
+    settings = secured_settings(simulators, **SLOW_SETTINGS)
+    sim_faults.set("crm", latency_ms=5000)  # the order the subscription checks first
+
+    with ThreadedServer(create_app(settings)) as server:
+        started = time.monotonic()
+        response = httpx.get(
+            f"{server.url}/graphql/stream",
+            params={"query": TRACKING_SUBSCRIPTION, "variables": '{"id": "SO-100001"}'},
+            headers=bearer(token(READ_SCOPES)),
+            timeout=30,
+        )
+        took_s = time.monotonic() - started
+
+    # Refused as a failed system, at the request's deadline rather than the call's 2 s.
+    assert took_s < REQUEST_DEADLINE_S + 0.9, took_s
+    assert response.status_code == 502
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT", "system": "crm"}
