@@ -8,6 +8,7 @@ them into GraphQL errors in one place, and masks anything else as ``INTERNAL_ERR
     ├── UpstreamError               a CRM, ERP or SCM call did not give a usable answer
     │   ├── UpstreamUnavailable     connection refused, reset, 5xx, breaker open
     │   ├── UpstreamTimeout         no answer within the configured time
+    │   │   └── RequestDeadlineExceeded   cut short by its own request's deadline
     │   ├── UpstreamRateLimited     429 that outlived its Retry-After budget
     │   ├── UpstreamRejected        the upstream refused the request (401/403/400, AccessDenied)
     │   └── UpstreamBadResponse     an answer that does not follow the contract
@@ -59,6 +60,14 @@ class UpstreamUnavailable(UpstreamError):
 
 class UpstreamTimeout(UpstreamError):
     code: ClassVar[str] = "UPSTREAM_TIMEOUT"
+
+
+class RequestDeadlineExceeded(UpstreamTimeout):
+    """The call was cut short (or never sent) because its request's deadline passed.
+
+    It says as much about that request as about the system: another request waiting on
+    the same fetch does not take this error over, it fetches for itself.
+    """
 
 
 class UpstreamRateLimited(UpstreamError):

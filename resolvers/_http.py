@@ -42,6 +42,7 @@ import orjson
 from gateway.errors import (
     InputTooLargeError,
     InputValidationError,
+    RequestDeadlineExceeded,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamRateLimited,
@@ -218,12 +219,12 @@ class UpstreamEndpoint:
             return Deadline(config.deadline_s, config.clock)
         left = request.remaining()
         if left <= 0:
-            raise UpstreamTimeout(
+            raise RequestDeadlineExceeded(
                 self.system, self.describe(operation, f"not sent: {request.label} has passed")
             )
         if left >= config.deadline_s:
             return Deadline(config.deadline_s, config.clock)
-        return Deadline(left, config.clock, label=request.label)
+        return Deadline(left, config.clock, label=request.label, of_request=True)
 
     def _wait_before_retry(
         self, error: UpstreamError, retry_number: int, max_retries: int, deadline: Deadline
@@ -308,6 +309,8 @@ class UpstreamEndpoint:
                 self.system, self.describe(operation, "no free connection in the gateway's pool")
             ) from exc
         except httpx.TimeoutException as exc:
+            if self._cut_by_request(deadline, remaining, exc):
+                raise self._deadline_exceeded(operation, deadline) from exc
             raise UpstreamTimeout(
                 self.system, self.describe(operation, f"timed out ({type(exc).__name__})")
             ) from exc
@@ -332,11 +335,24 @@ class UpstreamEndpoint:
         # Waiting for a pooled connection and writing the body are bounded like a read.
         return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
 
-    def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
-        return UpstreamTimeout(
-            self.system,
-            self.describe(operation, f"no answer within {deadline.label}"),
+    def _cut_by_request(
+        self, deadline: Deadline, remaining: float, timeout: httpx.TimeoutException
+    ) -> bool:
+        """True when the request's deadline, not the system's own timeout, ended the attempt:
+        the phase that timed out was given less than the system's timeout for it."""
+        if not deadline.of_request:
+            return False
+        config = self.resilience
+        own_s = (
+            config.connect_timeout_s
+            if isinstance(timeout, httpx.ConnectTimeout)
+            else config.read_timeout_s
         )
+        return remaining < own_s
+
+    def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
+        kind = RequestDeadlineExceeded if deadline.of_request else UpstreamTimeout
+        return kind(self.system, self.describe(operation, f"no answer within {deadline.label}"))
 
     def error_for_status(self, operation: str, response: httpx.Response) -> UpstreamError:
         status = response.status_code

@@ -25,7 +25,8 @@ _REQUEST_DEADLINE: ContextVar[Deadline | None] = ContextVar(
 @contextmanager
 def request_deadline(budget_s: float) -> Iterator[Deadline]:
     """Upstream calls made inside end within ``budget_s`` seconds from now."""
-    deadline = Deadline(budget_s, time.monotonic, label=f"the request's {budget_s:g} s deadline")
+    label = f"the request's {budget_s:g} s deadline"
+    deadline = Deadline(budget_s, time.monotonic, label=label, of_request=True)
     token = _REQUEST_DEADLINE.set(deadline)
     try:
         yield deadline
