@@ -70,9 +70,11 @@ from gateway.persisted_queries import PersistedQueryError, resolve_persisted_que
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
+from resolvers.request_deadline import request_deadline
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
 from schema.context import GatewayContext
+from schema.deadline_guard import expiring_at
 from schema.document_check import document_errors
 from schema.error_codes import (
     BAD_REQUEST,
@@ -382,6 +384,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> ExecutionResult:
         if choice.ambiguous:
             return unresolvable_operation(None)
+        with (
+            request_deadline(self.settings.request_deadline_s) as deadline,
+            expiring_at(deadline, context),
+        ):
+            return await self.executed(request, operation, context)
+
+    async def executed(
+        self, request: Request, operation: GraphQLRequestData, context: GatewayContext
+    ) -> ExecutionResult:
         try:
             return await self.schema.execute(
                 operation.query,

@@ -16,7 +16,8 @@ from strawberry.types import ExecutionContext
 from cache.documents import DocumentCache
 from schema.access import apply_policy
 from schema.answer_size import capped_at
-from schema.error_codes import ErrorCodes, log_error
+from schema.error_codes import ErrorCodes
+from schema.error_log import Sampler, log_errors
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.list_sizes import list_sizes
@@ -31,19 +32,21 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs each error once, by kind: expected failures as one line, bugs with their stack."""
+    """Logs each failure once (not each field it failed), expected ones sampled per kind,
+    bugs with their stack (``schema.error_log``)."""
 
     # Set by create_schema: the parser its parse step and the HTTP endpoint share.
     parser: DocumentParser = DocumentParser(max_tokens=5000)
     # Set by create_schema: what its requests are held to (the HTTP endpoint sums a batch).
     limits: QueryLimits = QueryLimits()
     extra_validation_rules: tuple[type[ASTValidationRule], ...] = ()
+    # One per schema, so per app: its samples span the app's requests.
+    error_sampler: Sampler = Sampler()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        for error in errors:
-            log_error(error)
+        log_errors(errors, self.error_sampler)
 
 
 def create_schema(
@@ -83,6 +86,7 @@ def create_schema(
     )
     if not introspection:
         schema.extra_validation_rules = (NoSchemaIntrospectionCustomRule,)
+    schema.error_sampler = Sampler()
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema

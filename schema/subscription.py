@@ -26,6 +26,7 @@ from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, U
 from gateway.observability.metrics import subscription_open
 from resolvers.loaders import RequestLoader
 from resolvers.records import OrderRecord
+from resolvers.request_deadline import request_deadline
 from schema.access import permits, visible_record
 from schema.context import Info
 from schema.tracking import OrderTracking
@@ -92,8 +93,10 @@ async def tracking_updates(
                 # Also after a failed re-read's wait, which does not watch the clock.
                 ensure_unexpired(info)
                 try:
-                    order = await current_order(info, live, order_id)
-                    fingerprint = await tracking_fingerprint(info, order)
+                    # Each update's re-read has the deadline of one request.
+                    with request_deadline(info.context.settings.request_deadline_s):
+                        order = await current_order(info, live, order_id)
+                        fingerprint = await tracking_fingerprint(info, order)
                 except UpstreamError as error:
                     # A system's hiccup must not end a subscription that may run for days.
                     logger.warning(
@@ -146,5 +149,6 @@ class Subscription:
             )
         # Checked here, before the stream starts, so that a refusal is the subscription's
         # error rather than its first event.
-        await current_order(info, live, str(order_id))
+        with request_deadline(info.context.settings.request_deadline_s):
+            await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -152,18 +153,59 @@ async def test_when_a_fetch_fails_every_key_of_its_batch_gets_the_error(clients_
     assert [type(outcome) for outcome in outcomes] == [UpstreamUnavailable, UpstreamUnavailable]
 
 
-async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(clients_over, resilience):
+async def test_a_key_whose_fetch_failed_keeps_its_error_for_the_rest_of_the_request(
+    clients_over, resilience
+):
     # The first load fails for good: its first attempt and every retry get a 503.
     failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
-    answers = in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
-    loaders = create_loaders(clients_over(FakeUpstream(answers)))
+    upstream = FakeUpstream(
+        in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
+    )
+    loaders = create_loaders(clients_over(upstream))
+
+    with pytest.raises(UpstreamUnavailable) as first:
+        await loaders.customer.load("C-1")
+    with pytest.raises(UpstreamUnavailable) as again:
+        await loaders.customer.load("C-1")
+    with pytest.raises(UpstreamUnavailable):
+        loaders.customer.build_now("C-1", lambda customer: customer)
+
+    assert again.value is first.value
+    assert len(upstream.requests) == 1 + resilience.max_read_retries
+
+
+async def test_a_failed_key_is_fetched_again_once_cleared(clients_over, resilience):
+    failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
+    upstream = FakeUpstream(
+        in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
+    )
+    loaders = create_loaders(clients_over(upstream))
 
     with pytest.raises(UpstreamUnavailable):
         await loaders.customer.load("C-1")
-    customer = await loaders.customer.load("C-1")
+    customer = await loaders.customer.clear("C-1").load("C-1")
 
     assert customer is not None
     assert customer.id == "C-1"
+
+
+async def test_expiring_fails_only_the_keys_still_unanswered_with_the_given_error():
+    async def fetch(keys: list[str]) -> Mapping[str, str]:
+        if keys == ["slow"]:
+            await asyncio.Event().wait()  # never answers
+        return {key: key.upper() for key in keys}
+
+    loader = loader_for(Fetcher("scm.thing", fetch, str))
+    assert await loader.load("quick") == "QUICK"
+    slow = loader.load("slow")
+    await asyncio.sleep(0)
+
+    expired = loader.expire(lambda it: TimeoutError(f"{it.system} {it.fetcher_name}"))
+
+    assert expired == 1
+    with pytest.raises(TimeoutError, match=r"scm scm\.thing"):
+        await slow
+    assert await loader.load("quick") == "QUICK"
 
 
 async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(clients_over):
@@ -249,3 +291,24 @@ async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three(
 
     assert asked == [["a", "b"]]
     assert await asyncio.gather(first, second) == ["A", "B"]
+
+
+async def test_a_failed_key_nobody_reads_is_not_reported_as_a_lost_error():
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+
+    async def fetch(keys: list[str]) -> Mapping[str, list[str]]:
+        raise UpstreamUnavailable("scm", "scm down")
+
+    try:
+        loader = loader_for(Fetcher("scm.thing", fetch, list))
+        loader.load("started, never read")  # as a prefetch whose parent then failed
+        await asyncio.sleep(0.01)
+        del loader
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    assert reported == []
