@@ -89,7 +89,7 @@ def test_an_order_webhook_arriving_while_the_crm_is_down_is_refused_and_its_retr
 ):
     # The order was never cached: finding whose lists it is in takes a CRM call.
     order_id, event_id = "SO-100777", uuid.uuid4().hex
-    settings = gateway_settings(simulators, upstream_breaker_failure_threshold=100)
+    settings = gateway_settings(simulators, upstream_breaker_minimum_calls=1000)
     with Gateway(settings) as gateway:
         httpx.post(f"{crm_faults}/faults", json={"down": True}).raise_for_status()
         refused = deliver(gateway.url, "crm", "order.updated", [order_id], event_id)
