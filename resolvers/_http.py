@@ -141,7 +141,7 @@ class UpstreamEndpoint:
                 operation, method, path, deadline, idempotent, params, json, handled_statuses
             )
         except UpstreamError as error:
-            self._report(admission, error)
+            self._report(admission, error, deadline)
             raise
         except BaseException:
             self.breaker.abandon(admission)
@@ -247,8 +247,8 @@ class UpstreamEndpoint:
         # does not fit, the caller gets UpstreamRateLimited at once, without sleeping.
         return wait if deadline.allows_wait(wait) else None
 
-    def _report(self, admission: Admission, error: UpstreamError) -> None:
-        if isinstance(error, LocalCongestion):
+    def _report(self, admission: Admission, error: UpstreamError, deadline: Deadline) -> None:
+        if isinstance(error, LocalCongestion) or cut_before_judged(error, deadline):
             self.breaker.abandon(admission)
         elif is_availability_failure(error):
             self.breaker.record_failure(admission)
@@ -441,3 +441,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return seconds
+
+
+def cut_before_judged(error: UpstreamError, deadline: Deadline) -> bool:
+    """Whether the request's deadline cut this call short before it had the time to show
+    that its system is slow: it started with less than half of the request's budget left,
+    the rest having gone to other systems or earlier levels. Blaming its system would let
+    one slow system open the breakers of the others. A call that had most of the budget
+    and still did not answer does count."""
+    if not isinstance(error, RequestDeadlineExceeded):
+        return False
+    request = current_request_deadline()
+    return request is not None and deadline.budget_s < request.budget_s / 2

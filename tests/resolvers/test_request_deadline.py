@@ -67,3 +67,33 @@ async def test_the_deadline_is_seen_only_inside_its_block():
     with request_deadline(1.0) as deadline:
         assert current_request_deadline() is deadline
     assert current_request_deadline() is None
+
+
+@pytest.fixture
+def opens_on_one_failure() -> ResilienceConfig:
+    return ResilienceConfig(max_read_retries=0, deadline_s=8.0, breaker_minimum_calls=1)
+
+
+async def test_a_call_cut_short_after_other_systems_used_the_time_is_not_blamed_on_its_system(
+    crm_for, opens_on_one_failure
+):
+    crm = crm_for(FakeUpstream(never_in_time), opens_on_one_failure)
+
+    with request_deadline(0.4):
+        # Another system's level took most of the request's time.
+        await asyncio.sleep(0.3)
+        with pytest.raises(RequestDeadlineExceeded):
+            await crm.orders_by_ids(["SO-1"])
+
+    assert crm.breaker_state == "closed"
+
+
+async def test_a_call_that_had_the_whole_request_deadline_and_did_not_answer_counts(
+    crm_for, opens_on_one_failure
+):
+    crm = crm_for(FakeUpstream(never_in_time), opens_on_one_failure)
+
+    with request_deadline(0.1), pytest.raises(RequestDeadlineExceeded):
+        await crm.orders_by_ids(["SO-1"])
+
+    assert crm.breaker_state == "open"
