@@ -137,12 +137,15 @@ class Invalidator:
             return await self._drop(await self._order_invalidation(keys), generation)
         return await self._drop(await self._shipment_invalidation(keys), generation)
 
-    async def drop_system(self, system: str) -> int:
-        """Every entry of one system (an admin's big hammer); how many were dropped."""
+    async def drop_system(self, system: str) -> int | None:
+        """Every entry of one system (an admin's big hammer); how many were dropped, or
+        None when the store failed on the way, so that nothing may be assumed dropped."""
+        failures_before = self._store.stats.failures
         generation = await self._retire(system)
         if generation is None:
-            return 0
-        return await self._drop_pattern(generation, system)
+            return None
+        dropped = await self._drop_pattern(generation, system)
+        return None if self._store.stats.failures != failures_before else dropped
 
     def _checked(self, invalidation: Invalidation, failures_before: int) -> Invalidation:
         if invalidation.applied and self._store.stats.failures != failures_before:
