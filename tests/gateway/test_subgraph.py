@@ -253,3 +253,24 @@ def test_gateway_subgraph_0_serves_no_subgraph(simulators):
     with Gateway(secured_settings(simulators, subgraph=False)) as gateway:
         response = httpx.post(f"{gateway.url}/subgraph", json={"query": "{ __typename }"})
     assert response.status_code == 404
+
+
+def test_the_cost_of_an_entities_request_grows_with_its_references(simulators):
+    query = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } } }"
+    with (
+        Gateway(secured_settings(simulators, max_query_cost=100)) as gateway,
+        httpx.Client(base_url=gateway.url, headers=bearer(token())) as client,
+    ):
+
+        def ask(references: int) -> dict[str, Any]:
+            representations = [{"__typename": "Order", "id": "SO-NOPE"}] * references
+            variables = {"r": representations}
+            body: dict[str, Any] = client.post(
+                "/subgraph", json={"query": query, "variables": variables}
+            ).json()
+            return body
+
+        assert ask(20)["data"]["_entities"] == [None] * 20
+        refused = ask(200)
+        assert refused["errors"][0]["extensions"]["code"] == "QUERY_REJECTED"
+        assert refused["errors"][0]["extensions"]["limit"] == "cost"
