@@ -274,3 +274,33 @@ def test_the_cost_of_an_entities_request_grows_with_its_references(simulators):
         refused = ask(200)
         assert refused["errors"][0]["extensions"]["code"] == "QUERY_REJECTED"
         assert refused["errors"][0]["extensions"]["limit"] == "cost"
+
+
+def test_a_customer_token_gets_not_found_for_another_customers_shipment(
+    subgraph, upstream: ContractClient
+):
+    shipments_by_customer = []
+    for customer in upstream.all_customers():
+        refs = [order["id"] for order in upstream.orders_of_customer(customer["id"])]
+        found = upstream.shipments_of_orders(refs)
+        if found:
+            shipments_by_customer.append((customer["id"], found[0]))
+        if len(shipments_by_customer) == 2:
+            break
+    [(owner, own), (_, foreign)] = shipments_by_customer
+    body = entities(
+        subgraph,
+        {"__typename": "Shipment", "trackingNumber": own["trackingNumber"]},
+        {"__typename": "Shipment", "trackingNumber": foreign["trackingNumber"]},
+        {"__typename": "Shipment", "trackingNumber": "1Z-NOPE"},
+        customer_id=owner,
+    )
+    [shown, hidden, unknown] = body["data"]["_entities"]
+    assert shown["trackingNumber"] == own["trackingNumber"]
+    assert shown["order"]["id"] == own["orderRef"]
+    assert hidden is None and unknown is None
+    messages = {tuple(error["path"]): error["message"] for error in body["errors"]}
+    assert messages == {
+        ("_entities", 1): "no such shipment for this token",
+        ("_entities", 2): "no such shipment for this token",
+    }
