@@ -164,6 +164,9 @@ def unresolvable_operation(operation_name: str | None) -> ExecutionResult:
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """One view per app; everything a request may remember lives in its context."""
 
+    # Kept answers are keyed by query text, not by schema: only one view may keep them.
+    keeps_answers = True
+
     def __init__(self, schema: Any, settings: Settings) -> None:
         super().__init__(
             schema,
@@ -305,7 +308,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 raise refused_operation_type(operation_type, request.method)
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
-        answers = self.live_runtime().answers
+        answers = self.live_runtime().answers if self.keeps_answers else None
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())

@@ -115,6 +115,8 @@ class Settings(BaseModel):
 
     # Serving.
     graphiql: bool = True
+    # The same graph as an Apollo Federation v2 subgraph at /subgraph (GATEWAY_SUBGRAPH=0: not).
+    subgraph: bool = True
     # Connections (gateway.http_server): a request's line and headers larger than this
     # get 431; a request not fully received this long after it began is cut off (408);
     # past this many connections and tasks, 503; an idle keep-alive connection closes.

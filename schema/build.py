@@ -18,6 +18,7 @@ from schema.access import apply_policy
 from schema.answer_size import capped_at
 from schema.error_codes import ErrorCodes
 from schema.error_log import Sampler, log_errors
+from schema.federation import FederationEntities, building, keyed, name_entities_by_class
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.list_sizes import list_sizes
@@ -49,13 +50,20 @@ class GatewaySchema(strawberry.Schema):
         log_errors(errors, self.error_sampler)
 
 
+class FederatedGatewaySchema(GatewaySchema, FederationEntities):
+    """The same graph as an Apollo Federation v2 subgraph (``schema/federation.py``)."""
+
+
 def create_schema(
     limits: QueryLimits | None = None,
     *,
     max_tokens: int = 5000,
     introspection: bool = True,
     list_size_overrides: Mapping[str, int] | None = None,
+    federation: bool = False,
 ) -> GatewaySchema:
+    """The one graph; with ``federation``, as a subgraph: ``@key``s, ``_service``,
+    ``_entities``, the same types, resolvers, limits and access policy."""
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
     parser = DocumentParser(max_tokens=max_tokens)
@@ -71,14 +79,18 @@ def create_schema(
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    schema = GatewaySchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        scalar_overrides=SCALAR_OVERRIDES,
-        extensions=extensions,
-        execution_context_class=capped_at(query_limits.max_answer_fields),
-    )
+    schema_class = FederatedGatewaySchema if federation else GatewaySchema
+    with keyed() if federation else building():
+        schema = schema_class(
+            query=Query,
+            mutation=Mutation,
+            subscription=Subscription,
+            scalar_overrides=dict[object, Any](SCALAR_OVERRIDES),
+            extensions=extensions,
+            execution_context_class=capped_at(query_limits.max_answer_fields),
+        )
+    if federation:
+        name_entities_by_class(schema._schema)
     schema.parser = parser
     schema.limits = replace(
         query_limits,

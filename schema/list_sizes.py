@@ -37,6 +37,8 @@ LIST_SIZES: dict[str, ListSize] = {
     "Query.customers": ListSize(slicing=("first",)),
     "Query.orders": ListSize(slicing=("ids",)),
     "Query.products": ListSize(slicing=("codes",)),
+    # The subgraph's entity look-ups (/subgraph): one object per representation.
+    "Query._entities": ListSize(slicing=("representations",)),
     # Joins: bounded by what the systems hold per parent (demo data: mean / max).
     "Customer.orders": ListSize(assumed=20, slicing=("first",)),  # 10 / 34
     "Order.lines": ListSize(assumed=5),  # 2.4 / 5
