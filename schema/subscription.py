@@ -28,6 +28,7 @@ from resolvers.loaders import RequestLoader
 from resolvers.records import OrderRecord
 from schema.access import permits, visible_record
 from schema.context import Info
+from schema.stock_alerts import StockAlert, stock_alerts
 from schema.tracking import OrderTracking
 
 if TYPE_CHECKING:
@@ -148,3 +149,18 @@ class Subscription:
         # error rather than its first event.
         await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))
+
+    @strawberry.subscription(
+        description="An alert each time a sku crosses below its reorder point in a "
+        "warehouse (available < reorderPoint), and when it recovers; all warehouses "
+        "unless one is named. Fed by the SCM's stock.changed webhooks."
+    )
+    async def stock_alerts(
+        self, info: Info, warehouse: str | None = None
+    ) -> AsyncIterator[StockAlert]:
+        if info.context.live is None:
+            raise SubscriptionsUnavailable(
+                "subscriptions are served over a WebSocket on /graphql (graphql-transport-ws) "
+                "and as Server-Sent Events on /graphql/stream"
+            )
+        return stock_alerts(info, warehouse)
