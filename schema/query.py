@@ -162,7 +162,7 @@ class Query:
         first: int | None = 50,
         after: str | None = None,
         warehouse: str | None = None,
-    ) -> StockShortfallConnection:
+    ) -> StockShortfallConnection | None:
         return await low_stock_page(info, 50 if first is None else first, after, warehouse)
 
     @strawberry.field
