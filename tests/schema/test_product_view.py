@@ -275,3 +275,24 @@ def test_a_customer_token_sees_no_demand_plans_coverage_purchase_orders_or_low_s
     assert {error["extensions"]["code"] for error in body["errors"]} == {"FORBIDDEN"}
     # Nothing it may not see was even read.
     assert set(calls(sim_counters)) == {"erp:product.product.search_read"}
+
+
+def test_the_products_below_low_stock_and_their_demand_are_loaded_a_level_at_a_time(
+    uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds  # noqa: F811
+):
+    sim_counters.reset()
+    page = uncached_graphql(
+        "{ lowStock(first: 40) { edges { node { product { code coverage { net } "
+        "demand { order { id customer { id } } } } } } } }"
+    )["lowStock"]
+    assert len(page["edges"]) == 40
+    assert late_builds.count == 0
+    # Beside the catalogue and stock: demand (3), plans, purchase orders, customers.
+    assert calls(sim_counters) == {
+        "erp:product.product.search_read": 1,
+        "scm:stockLevels": 2,
+        "crm:orders.by_product_codes": 3,
+        "erp:mrp.production.search_read": 1,
+        "scm:purchaseOrders": 1,
+        "crm:customers.by_ids": 1,
+    }
