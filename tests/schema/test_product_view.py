@@ -278,7 +278,9 @@ def test_a_customer_token_sees_no_demand_plans_coverage_purchase_orders_or_low_s
 
 
 def test_the_products_below_low_stock_and_their_demand_are_loaded_a_level_at_a_time(
-    uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds  # noqa: F811
+    uncached_graphql: GraphQL,
+    sim_counters: SimCounters,
+    late_builds: LateBuilds,  # noqa: F811
 ):
     sim_counters.reset()
     page = uncached_graphql(
