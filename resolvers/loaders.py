@@ -171,6 +171,10 @@ class Loaders:
     shipments_of_order: RequestLoader[str, list[ShipmentRecord]]  # by order ref
     shipment_by_tracking_number: RequestLoader[str, ShipmentRecord | None]
     supplier: RequestLoader[str, SupplierRecord | None]
+    open_orders_of_product: RequestLoader[str, list[OrderRecord]]  # by product code
+    open_plans_of_product: RequestLoader[str, list[ProductionRecord]]  # by product code
+    products_with_sku: RequestLoader[str, list[ProductRecord]]  # one key: CATALOGUE
+    product_of_sku: RequestLoader[str, ProductRecord | None]  # by scm_sku
     # Benchmarks only: no batching and no memo, so prefetching would only add calls.
     naive: bool = field(default=False, kw_only=True)
 
@@ -210,6 +214,10 @@ def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
         shipments_of_order=loader_for(fetchers.shipments_of_order, naive=naive),
         shipment_by_tracking_number=loader_for(fetchers.shipment_by_tracking_number, naive=naive),
         supplier=loader_for(fetchers.supplier, naive=naive),
+        open_orders_of_product=loader_for(fetchers.open_orders_of_product, naive=naive),
+        open_plans_of_product=loader_for(fetchers.open_plans_of_product, naive=naive),
+        products_with_sku=loader_for(fetchers.products_with_sku, naive=naive),
+        product_of_sku=loader_for(fetchers.product_of_sku, naive=naive),
         naive=naive,
     )
 

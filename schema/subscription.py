@@ -29,6 +29,7 @@ from resolvers.records import OrderRecord
 from resolvers.request_deadline import request_deadline
 from schema.access import permits, visible_record
 from schema.context import Info
+from schema.stock_alerts import StockAlert, stock_alerts
 from schema.tracking import OrderTracking
 
 if TYPE_CHECKING:
@@ -152,3 +153,18 @@ class Subscription:
         with request_deadline(info.context.settings.request_deadline_s):
             await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))
+
+    @strawberry.subscription(
+        description="An alert each time a sku crosses below its reorder point in a "
+        "warehouse (available < reorderPoint), and when it recovers; all warehouses "
+        "unless one is named. Fed by the SCM's stock.changed webhooks."
+    )
+    async def stock_alerts(
+        self, info: Info, warehouse: str | None = None
+    ) -> AsyncIterator[StockAlert]:
+        if info.context.live is None:
+            raise SubscriptionsUnavailable(
+                "subscriptions are served over a WebSocket on /graphql (graphql-transport-ws) "
+                "and as Server-Sent Events on /graphql/stream"
+            )
+        return stock_alerts(info, warehouse)

@@ -13,7 +13,7 @@ from gateway.errors import UpstreamUnavailable
 from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
-from resolvers.fetchers import Fetcher, build_fetchers
+from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
 from resolvers.records import CustomerPage
 from resolvers.resilience import ResilienceConfig
@@ -84,7 +84,12 @@ LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
     ("shipments_of_order", "SO-1", ("scm", "shipmentsByOrder"), []),
     ("shipment_by_tracking_number", "T-1", ("scm", "shipments"), None),
     ("supplier", "SUP-1", ("scm", "suppliers"), None),
+    ("open_plans_of_product", "P-1", ("erp", "search_read mrp.production"), []),
+    ("products_with_sku", "all", ("erp", "search_read product.product"), []),
+    ("product_of_sku", "SKU-1", ("erp", "search_read product.product"), None),
 ]
+# Asks once per open order status (see its own test below).
+ASKED_PER_STATUS = {"open_orders_of_product"}
 
 
 @pytest.mark.parametrize(
@@ -102,7 +107,21 @@ async def test_each_loader_asks_its_upstream_and_gives_its_default_for_an_unknow
 
 
 async def test_the_loaders_cover_every_field_of_loaders():
-    assert {row[0] for row in LOADER_DEFAULTS} == set(Loaders.__dataclass_fields__) - {"naive"}
+    covered = {row[0] for row in LOADER_DEFAULTS} | ASKED_PER_STATUS
+    assert covered == set(Loaders.__dataclass_fields__) - {"naive"}
+
+
+async def test_open_orders_of_a_product_ask_the_crm_once_per_open_status(clients_over, call_log):
+    upstream = FakeUpstream(empty_answers)
+    loaders = create_loaders(clients_over(upstream))
+
+    assert await loaders.open_orders_of_product.load_many(["P-1", "P-2"]) == [[], []]
+    assert call_log.counts == {("crm", "orders_by_product_codes"): 3}
+    asked = sorted(
+        (request.url.params["product_codes"], request.url.params["status"])
+        for request in upstream.requests
+    )
+    assert asked == [("P-1,P-2", status) for status in ("confirmed", "in_production", "ready")]
 
 
 async def test_open_purchase_orders_ask_the_scm_for_open_ones_only(clients_over):
@@ -230,7 +249,7 @@ async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(
     assert orders_of_any_status == "remembered C-1|*"
     assert shipped_orders == "remembered C-1|shipped"
     assert upstream.requests == []
-    assert len(wrapped_names) == len(set(wrapped_names)) == 13
+    assert len(wrapped_names) == len(set(wrapped_names)) == len(Fetchers.__dataclass_fields__)
     assert "crm.customer" in wrapped_names
 
 
