@@ -24,9 +24,11 @@ from gateway.observability.setup import (
     observe_schema,
 )
 from gateway.runtime import Runtime
+from gateway.safe_defaults import auth_off_banner
 from gateway.settings import Settings
 from gateway.sse import SubscriptionStream
 from gateway.tracking_page import tracking_routes
+from gateway.trusted_documents import OnlyTrustedDocuments
 from gateway.webhooks import receive_webhook
 from schema.build import create_schema
 from schema.limits import QueryLimits
@@ -58,6 +60,10 @@ def create_app(settings: Settings) -> Starlette:
     )
     observe_schema(schema)
     graphql = LiveGraphQL(schema, settings=settings)
+    trusted = graphql.trusted
+    if trusted is not None:
+        # Every transport (WebSocket, SSE too) runs only the manifest's texts.
+        schema.extensions = (*schema.extensions, lambda: OnlyTrustedDocuments(trusted))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -76,6 +82,9 @@ def create_app(settings: Settings) -> Starlette:
             settings.scm_url,
             "redis" if settings.redis_url else "in-process",
         )
+        banner = auth_off_banner(settings)
+        if banner is not None:
+            logger.warning(banner)
         try:
             yield
         finally:
@@ -83,7 +92,7 @@ def create_app(settings: Settings) -> Starlette:
             await observed.stop()
             await runtime.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             *observability_routes(),
@@ -102,6 +111,9 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(BodyLimitMiddleware, limits=body_limits(settings)),
         ],
     )
+    # One authenticator per app: its JWKS cache serves the admin routes too.
+    app.state.authenticator = graphql.authenticator
+    return app
 
 
 def create_app_from_env() -> Starlette:

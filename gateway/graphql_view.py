@@ -39,7 +39,7 @@ from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
-from gateway.auth import AuthenticationError, Authenticator, Viewer
+from gateway.auth import CACHE_BYPASS_SCOPE, AuthenticationError, Authenticator, Viewer
 from gateway.batch_cost import refuse_costly_batch
 from gateway.body_limits import BodyTooLarge
 from gateway.http_media import APPLICATION_JSON, negotiate
@@ -69,6 +69,7 @@ from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
@@ -125,11 +126,14 @@ def cache_policy_of(request: Request | WebSocket) -> RequestCachePolicy:
         # Subscriptions exist to see changes: they always re-read the systems.
         return NO_CACHE_POLICY
     directives = request.headers.get("cache-control", "").lower()
-    return (
-        NO_CACHE_POLICY
-        if "no-cache" in directives or "no-store" in directives
-        else (DEFAULT_POLICY)
-    )
+    if "no-cache" not in directives and "no-store" not in directives:
+        return DEFAULT_POLICY
+    # Honoured only for tokens allowed to: a cold read costs every upstream a call, and
+    # any client could otherwise send every request past the cache. Others are answered
+    # from it as if they had not asked.
+    viewer = request.scope.get("state", {}).get("viewer")
+    may_bypass = isinstance(viewer, Viewer) and viewer.may(CACHE_BYPASS_SCOPE)
+    return NO_CACHE_POLICY if may_bypass else DEFAULT_POLICY
 
 
 def refused_operation_type(operation_type: OperationType, method: str) -> BadHttpRequest:
@@ -170,6 +174,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self.settings = settings
         self.authenticator = Authenticator(settings)
+        # Safelist mode: only the manifest's operations run, and APQ is off.
+        self.trusted = (
+            TrustedDocuments.load(settings.trusted_documents)
+            if settings.trusted_documents
+            else None
+        )
         # Set by the app's lifespan, which owns the HTTP pool and the cache.
         self.runtime: Runtime | None = None
 
@@ -207,7 +217,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 NOT_ACCEPTABLE,
             )
         try:
-            viewer = self.authenticator.viewer_for(request.headers.get("authorization"))
+            viewer = await self.authenticator.authenticate(request.headers.get("authorization"))
         except AuthenticationError as error:
             challenge = {"WWW-Authenticate": 'Bearer realm="supplygraph"'}
             return error_response(401, str(error), UNAUTHENTICATED, challenge, media_type)
@@ -225,6 +235,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return error_response(
                 error.status, error.message, error.code, headers, media_type, **error.extensions
             )
+        except DocumentNotTrusted as error:
+            return error_response(400, error.message, error.code, media_type=media_type)
         except PersistedQueryError as error:
             if error.code == "PERSISTED_QUERY_NOT_FOUND":
                 # A request error (Apollo clients then send the document along).
@@ -282,6 +294,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return b"".join(chunks)
 
     async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
+        if self.trusted is not None:
+            return self.trusted.resolve(operation)
         operation = await resolve_persisted_query(
             operation, self.live_runtime().persisted_queries, self.refusals
         )
@@ -407,9 +421,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that carries only a persisted query's hash is an operation, not a browser.
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(
-            request
-        )
+        params = request.query_params
+        named = "extensions" in params or "documentId" in params
+        return not named and super().should_render_graphql_ide(request)
 
     def live_runtime(self) -> Runtime:
         if self.runtime is None:
@@ -449,6 +463,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         # Only strawberry's own path (streaming transports) parses here.
         parsed = await super().parse_http_body(request)
+        if self.trusted is not None:
+            trusted = self.trusted
+            if isinstance(parsed, list):
+                return [trusted.resolve(item) for item in parsed]
+            return trusted.resolve(parsed)
         store = self.live_runtime().persisted_queries
         if isinstance(parsed, list):
             return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]

@@ -39,6 +39,10 @@ NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 QUERY_REJECTED = "QUERY_REJECTED"
+# Safelist mode (GATEWAY_TRUSTED_DOCUMENTS): the operation is not in the manifest (400).
+PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+# A client's requests or query cost per window are spent (429 with Retry-After).
+RATE_LIMITED = "RATE_LIMITED"
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
