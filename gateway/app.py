@@ -89,6 +89,8 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             graphql.runtime = None
+            if graphql.rate_limiter is not None:
+                await graphql.rate_limiter.close()
             await observed.stop()
             await runtime.close()
 

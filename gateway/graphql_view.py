@@ -67,6 +67,7 @@ from gateway.kept_answers import (
 )
 from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
+from gateway.rate_limit import RateLimited, RateLimiter, client_of
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
@@ -84,8 +85,10 @@ from schema.error_codes import (
     NOT_ACCEPTABLE,
     NOT_FOUND,
     QUERY_REJECTED,
+    RATE_LIMITED,
     UNAUTHENTICATED,
 )
+from schema.limits import LimitChecks
 
 logger = logging.getLogger("supplygraph.http")
 
@@ -174,6 +177,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self.settings = settings
         self.authenticator = Authenticator(settings)
+        # Requests and estimated cost per client and window; None when both are off.
+        self.rate_limiter = RateLimiter.from_settings(settings)
         # Safelist mode: only the manifest's operations run, and APQ is off.
         self.trusted = (
             TrustedDocuments.load(settings.trusted_documents)
@@ -222,6 +227,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             challenge = {"WWW-Authenticate": 'Bearer realm="supplygraph"'}
             return error_response(401, str(error), UNAUTHENTICATED, challenge, media_type)
         request.state.viewer = viewer
+        try:
+            await self.spend(request, requests=1)
+        except RateLimited as limited:
+            return self.rate_limited(limited, media_type)
         if streaming is not None:
             return await self.streamed(request)
         if self.should_render_graphql_ide(adapter):
@@ -235,6 +244,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return error_response(
                 error.status, error.message, error.code, headers, media_type, **error.extensions
             )
+        except RateLimited as limited:
+            return self.rate_limited(limited, media_type)
         except DocumentNotTrusted as error:
             return error_response(400, error.message, error.code, media_type=media_type)
         except PersistedQueryError as error:
@@ -244,6 +255,58 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             else:
                 status = 400
             return error_response(status, error.message, error.code, media_type=media_type)
+
+    async def spend(self, request: Request, *, requests: int = 0, cost: int = 0) -> None:
+        """``RateLimited`` when the client's budget for this window would be passed."""
+        limiter = self.rate_limiter
+        if limiter is None:
+            return
+        client = client_of(self.viewer_of(request), request.client.host if request.client else None)
+        refusal = await limiter.spend(client, requests=requests, cost=cost)
+        if refusal is not None:
+            raise RateLimited(refusal)
+
+    async def spend_cost(
+        self,
+        request: Request,
+        operations: list[GraphQLRequestData],
+        choices: list[OperationChoice],
+    ) -> None:
+        """Charges the operations' estimated cost, from the limit checks their execution
+        then reuses (``schema.limits.LimitChecks``), before any of them runs."""
+        if self.rate_limiter is None or not self.rate_limiter.counts_cost:
+            return
+        if not isinstance(self.schema, GatewaySchema):
+            return
+        checks = LimitChecks()
+        request.scope.setdefault("state", {})["limit_checks"] = checks
+        cost = 0
+        for operation, choice in zip(operations, choices, strict=True):
+            if choice.document is None or choice.ambiguous or not operation.query:
+                continue  # it runs nothing; its own answer says why
+            checked = checks.check(
+                self.schema._schema,
+                choice.document,
+                operation.query,
+                operation.variables or {},
+                self.schema.limits,
+                operation.operation_name,
+            )
+            if not checked.rejected and not checked.cycle:
+                cost += checked.cost  # a refused operation resolves nothing
+        await self.spend(request, cost=cost)
+
+    def rate_limited(self, limited: RateLimited, media_type: str | None) -> Response:
+        refusal = limited.refusal
+        return error_response(
+            429,
+            limited.message,
+            RATE_LIMITED,
+            {"Retry-After": str(refusal.retry_after_s)},
+            media_type,
+            limit=refusal.limit,
+            value=refusal.value,
+        )
 
     def too_large(self, limit: int) -> Response:
         message = f"the request body is larger than {limit} bytes"
@@ -317,6 +380,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 raise refused_operation_type(operation_type, request.method)
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
+        await self.spend_cost(request, resolved, choices)
         answers = self.live_runtime().answers
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
@@ -451,6 +515,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         def make_loaders() -> Loaders:
             return runtime.loaders_for(policy, stale_log, write_backs)
 
+        checks = request.scope["state"].get("limit_checks")
         return GatewayContext(
             settings=self.settings,
             viewer=self.viewer_of(request),
@@ -458,6 +523,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             loaders=make_loaders(),
             make_loaders=make_loaders,
             write_backs=write_backs,
+            limit_checks=checks if isinstance(checks, LimitChecks) else None,
         )
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
     from schema.answer_size import AnswerFields
+    from schema.limits import LimitChecks
 
 
 @dataclass
@@ -41,6 +42,9 @@ class GatewayContext:
     # Fields a batch's answers hold so far, shared by its operations (schema.answer_size);
     # None: each execution counts its own (one operation, a subscription's events).
     answer_fields: AnswerFields | None = None
+    # The limit checks the HTTP endpoint already made (their cost estimates were charged
+    # to the client's rate limit): the execution reuses them.
+    limit_checks: LimitChecks | None = None
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""
