@@ -159,7 +159,8 @@ def serve(args: argparse.Namespace) -> None:
     prepare_multiprocess_dir(args.workers)
     settings = Settings.from_env()
     configure_logging_from(settings)
-    if settings.uses_demo_systems:
+    demo = settings.uses_demo_systems
+    if demo:
         gateway_url = f"http://{args.host}:{args.port}"
         settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
         print_demo_tokens(settings)
@@ -183,7 +184,8 @@ def serve(args: argparse.Namespace) -> None:
             TrustedDocuments.load(settings.trusted_documents)
     except ConfigurationError as error:
         raise SystemExit(f"refusing to start: {error}") from None
-    refusal = refusal_for_demo_credentials(settings)
+    # The demo's own systems take the demo credentials; real ones must not get them.
+    refusal = None if demo else refusal_for_demo_credentials(settings)
     if refusal is not None:
         raise SystemExit(refusal)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)

@@ -82,3 +82,35 @@ def test_a_gateway_with_auth_off_logs_a_banner_saying_so(simulators, caplog):
     assert len(banners) == 1
     assert banners[0].levelno == logging.WARNING
     assert not any("AUTH IS OFF" in r.getMessage() for r in caplog.records[caplog_before:])
+
+
+def test_the_demo_starts_on_its_own_credentials_and_warns_that_auth_is_off():
+    """The demo sets upstream URLs itself (its own systems): no refusal for those."""
+    port = free_port()
+    environment = {"PATH": "/usr/bin:/bin", "GATEWAY_LOG_FORMAT": "text"}
+    command = [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)]
+    lines: list[str] = []
+    ready = None
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                if "AUTH IS OFF" in line:
+                    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+                    break
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    output = "".join(lines)
+    assert "refusing" not in output
+    assert "staff:" in output  # the demo tokens are printed
+    assert ready is not None and ready.status_code == 200
