@@ -16,7 +16,6 @@ wait for the one fetch under way rather than each starting their own.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ import jwt
 from jwt import PyJWK, PyJWKSet
 
 from gateway.errors import ConfigurationError
+from gateway.loopback import is_loopback
 from gateway.settings import Settings
 
 logger = logging.getLogger("supplygraph.auth")
@@ -38,15 +38,6 @@ PUBLIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
 
 class UnknownSigningKey(Exception):
     """The token names a key that the provider's set does not hold (or could not be read)."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def checked_jwks_url(url: str) -> str:

@@ -6,12 +6,15 @@ systems, a gateway still on them would sign nothing anyone else could not sign: 
 who has read this repository could send it webhooks that drop its cache, and it would
 present a publicly known token to the CRM. So with any upstream URL set, each of them must
 be configured; the defaults come from ``Settings`` itself, so this table cannot drift.
+Upstreams all on loopback are the demo systems run apart (``supplygraph simulators``),
+which take exactly these credentials: they are left alone.
 """
 
 from __future__ import annotations
 
 from pydantic import SecretStr
 
+from gateway.loopback import is_loopback_url
 from gateway.settings import ENV_PREFIX, Settings
 
 # The settings whose defaults are the demo systems' credentials.
@@ -26,9 +29,10 @@ DEMO_CREDENTIALS = (
 
 
 def demo_credentials_in_use(settings: Settings) -> list[str]:
-    """The environment variables still holding a demo value (empty in the demo itself)."""
-    if settings.uses_demo_systems:
-        return []
+    """The environment variables still holding a demo value, when a system is elsewhere."""
+    urls = [url for url in (settings.crm_url, settings.erp_url, settings.scm_url) if url]
+    if all(is_loopback_url(url) for url in urls):
+        return []  # no URL (the built-in demo), or the demo systems run on this machine
     found = []
     for name in DEMO_CREDENTIALS:
         default = Settings.model_fields[name].default
@@ -48,7 +52,7 @@ def refusal_for_demo_credentials(settings: Settings) -> str | None:
     if not names:
         return None
     return (
-        "refusing to start: upstream URLs are set but "
+        "refusing to start: upstream URLs off this machine are set but "
         + ", ".join(names)
         + " still hold the demo systems' public defaults; set each to the real system's value"
     )

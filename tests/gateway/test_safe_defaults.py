@@ -29,12 +29,13 @@ REAL_CREDENTIALS = {
 }
 
 
-def serve(simulators, **env: str) -> subprocess.CompletedProcess[str]:
+def serve(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         "PATH": "/usr/bin:/bin",
-        "GATEWAY_CRM_URL": simulators.crm_url,
-        "GATEWAY_ERP_URL": simulators.erp_url,
-        "GATEWAY_SCM_URL": simulators.scm_url,
+        # Real systems, elsewhere (refused before anything connects to them).
+        "GATEWAY_CRM_URL": "https://crm.example.test/crm/v1",
+        "GATEWAY_ERP_URL": "https://erp.example.test",
+        "GATEWAY_SCM_URL": "https://scm.example.test",
         "GATEWAY_JWT_SECRET": JWT_SECRET,
         **env,
     }
@@ -45,11 +46,9 @@ def serve(simulators, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("left_default", sorted(REAL_CREDENTIALS))
-def test_serve_with_real_upstreams_refuses_each_demo_credential_and_names_it(
-    simulators, left_default
-):
+def test_serve_with_real_upstreams_refuses_each_demo_credential_and_names_it(left_default):
     env = {name: value for name, value in REAL_CREDENTIALS.items() if name != left_default}
-    finished = serve(simulators, **env)
+    finished = serve(**env)
 
     assert finished.returncode != 0
     assert "refusing to start" in finished.stderr
@@ -65,6 +64,11 @@ def test_with_every_credential_set_nothing_is_refused_and_the_demo_itself_is_lef
     assert demo_credentials_in_use(configured) == []
     assert len(demo_credentials_in_use(on_defaults)) == 6
     assert demo_credentials_in_use(Settings()) == []  # no URL: the demo systems
+    # The demo systems run apart on this machine (`supplygraph simulators`) take them.
+    local = Settings(crm_url="http://127.0.0.1:8101", erp_url="http://localhost:8102")
+    assert demo_credentials_in_use(local) == []
+    mixed = Settings(crm_url="http://127.0.0.1:8101", erp_url="https://erp.example")
+    assert len(demo_credentials_in_use(mixed)) == 6
 
 
 def test_a_gateway_with_auth_off_logs_a_banner_saying_so(simulators, caplog):
