@@ -176,3 +176,12 @@ def test_no_cache_is_honoured_only_for_tokens_with_the_cache_bypass_scope(
     assert warm.status_code == again.status_code == 200
     assert again.json() == warm.json()
     assert (calls > 0) is upstream_calls_expected
+
+
+def test_without_redis_the_counts_are_kept_in_the_process(simulators, prefix):
+    with limited(simulators, prefix, redis_url=None, rate_limit_requests=2) as gateway:
+        statuses = [ask(gateway.url, token("ivan")).status_code for _ in range(3)]
+        other = ask(gateway.url, token("judy")).status_code
+
+    assert statuses == [200, 200, 429]
+    assert other == 200
