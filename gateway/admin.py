@@ -22,7 +22,10 @@ async def drop_system_cache(request: Request) -> JSONResponse:
     if not authorization:
         return problem(401, "UNAUTHENTICATED", "an admin bearer token is required")
     try:
-        viewer = Authenticator(runtime.settings).viewer_for(authorization)
+        authenticator = getattr(request.app.state, "authenticator", None)
+        if not isinstance(authenticator, Authenticator):
+            authenticator = Authenticator(runtime.settings)
+        viewer = await authenticator.authenticate(authorization)
     except AuthenticationError as error:
         return problem(401, "UNAUTHENTICATED", str(error))
     if not viewer.may("admin") or viewer.is_customer:

@@ -24,9 +24,11 @@ from gateway.observability.setup import (
     observe_schema,
 )
 from gateway.runtime import Runtime
+from gateway.safe_defaults import auth_off_banner
 from gateway.settings import Settings
 from gateway.sse import SubscriptionStream
 from gateway.tracking_page import tracking_routes
+from gateway.trusted_documents import OnlyTrustedDocuments
 from gateway.webhooks import receive_webhook
 from schema.build import GatewaySchema, create_schema
 from schema.limits import QueryLimits
@@ -75,6 +77,13 @@ def create_app(settings: Settings) -> Starlette:
     observe_schema(schema)
     graphql = LiveGraphQL(schema, settings=settings)
     subgraph = subgraph_view(settings)
+    if subgraph is not None:
+        # One budget per client whichever path it asks through (its own never connected).
+        subgraph.rate_limiter = graphql.rate_limiter
+    trusted = graphql.trusted
+    if trusted is not None:
+        # Every transport (WebSocket, SSE too) runs only the manifest's texts.
+        schema.extensions = (*schema.extensions, lambda: OnlyTrustedDocuments(trusted))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,16 +104,21 @@ def create_app(settings: Settings) -> Starlette:
             settings.scm_url,
             "redis" if settings.redis_url else "in-process",
         )
+        banner = auth_off_banner(settings)
+        if banner is not None:
+            logger.warning(banner)
         try:
             yield
         finally:
             graphql.runtime = None
             if subgraph is not None:
                 subgraph.runtime = None
+            if graphql.rate_limiter is not None:
+                await graphql.rate_limiter.close()
             await observed.stop()
             await runtime.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             *observability_routes(),
@@ -124,6 +138,9 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(BodyLimitMiddleware, limits=body_limits(settings)),
         ],
     )
+    # One authenticator per app: its JWKS cache serves the admin routes too.
+    app.state.authenticator = graphql.authenticator
+    return app
 
 
 def create_app_from_env() -> Starlette:

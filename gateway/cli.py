@@ -14,11 +14,12 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 
-from gateway.auth import TokenVerifier, issue_token
+from gateway.auth import Authenticator, issue_token
 from gateway.errors import ConfigurationError
 from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
 from gateway.observability.logging_setup import configure_logging, configure_logging_from
+from gateway.safe_defaults import refusal_for_demo_credentials
 from gateway.settings import ENV_PREFIX, Settings
 
 logger = logging.getLogger("supplygraph")
@@ -128,7 +129,11 @@ def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) 
         "erp_url": sims.erp_url,
         "scm_url": sims.scm_url,
     }
-    if settings.jwt_secret is None and settings.jwt_public_key is None:
+    if (
+        settings.jwt_secret is None
+        and settings.jwt_public_key is None
+        and not settings.jwt_jwks_url
+    ):
         update |= {"jwt_secret": SecretStr(DEMO_JWT_SECRET), "auth_disabled": True}
     return settings.model_copy(update=update)
 
@@ -137,7 +142,9 @@ def print_demo_tokens(settings: Settings) -> None:
     if settings.jwt_secret is None:
         return
     secret = settings.jwt_secret.get_secret_value()
-    staff = issue_token(secret, "demo-staff", "crm:read erp:read scm:read orders:write")
+    staff = issue_token(
+        secret, "demo-staff", "crm:read erp:read scm:read orders:write cache:bypass"
+    )
     customer = issue_token(
         secret, "demo-app", "crm:read erp:read scm:read orders:write", customer_id="C-000001"
     )
@@ -152,20 +159,35 @@ def serve(args: argparse.Namespace) -> None:
     prepare_multiprocess_dir(args.workers)
     settings = Settings.from_env()
     configure_logging_from(settings)
-    if settings.uses_demo_systems:
+    demo = settings.uses_demo_systems
+    if demo:
         gateway_url = f"http://{args.host}:{args.port}"
         settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
         print_demo_tokens(settings)
-    elif not (settings.jwt_secret or settings.jwt_public_key or settings.auth_disabled):
+    elif not (
+        settings.jwt_secret
+        or settings.jwt_public_key
+        or settings.jwt_jwks_url
+        or settings.auth_disabled
+    ):
         raise SystemExit(
-            "refusing to start: set GATEWAY_JWT_SECRET or GATEWAY_JWT_PUBLIC_KEY to verify "
-            "bearer tokens, or GATEWAY_AUTH_DISABLED=1 to let requests in without one"
+            "refusing to start: set GATEWAY_JWT_SECRET, GATEWAY_JWT_PUBLIC_KEY or "
+            "GATEWAY_JWT_JWKS_URL to verify bearer tokens, or GATEWAY_AUTH_DISABLED=1 to let "
+            "requests in without one"
         )
     try:
         # Here, before any worker starts: each would fail alone, and quietly.
-        TokenVerifier.from_settings(settings)
+        Authenticator(settings)
+        if settings.trusted_documents:
+            from gateway.trusted_documents import TrustedDocuments
+
+            TrustedDocuments.load(settings.trusted_documents)
     except ConfigurationError as error:
         raise SystemExit(f"refusing to start: {error}") from None
+    # The demo's own systems take the demo credentials; real ones must not get them.
+    refusal = None if demo else refusal_for_demo_credentials(settings)
+    if refusal is not None:
+        raise SystemExit(refusal)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
         # Imported here: with several workers the supervising process never builds an

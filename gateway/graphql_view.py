@@ -39,7 +39,7 @@ from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
-from gateway.auth import AuthenticationError, Authenticator, Viewer
+from gateway.auth import CACHE_BYPASS_SCOPE, AuthenticationError, Authenticator, Viewer
 from gateway.batch_cost import refuse_costly_batch
 from gateway.body_limits import BodyTooLarge
 from gateway.http_media import APPLICATION_JSON, negotiate
@@ -67,8 +67,10 @@ from gateway.kept_answers import (
 )
 from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
+from gateway.rate_limit import RateLimited, RateLimiter, client_of
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
 from resolvers.request_deadline import request_deadline
 from schema.answer_size import AnswerFields
@@ -85,8 +87,10 @@ from schema.error_codes import (
     NOT_ACCEPTABLE,
     NOT_FOUND,
     QUERY_REJECTED,
+    RATE_LIMITED,
     UNAUTHENTICATED,
 )
+from schema.limits import LimitChecks
 
 logger = logging.getLogger("supplygraph.http")
 
@@ -127,11 +131,14 @@ def cache_policy_of(request: Request | WebSocket) -> RequestCachePolicy:
         # Subscriptions exist to see changes: they always re-read the systems.
         return NO_CACHE_POLICY
     directives = request.headers.get("cache-control", "").lower()
-    return (
-        NO_CACHE_POLICY
-        if "no-cache" in directives or "no-store" in directives
-        else (DEFAULT_POLICY)
-    )
+    if "no-cache" not in directives and "no-store" not in directives:
+        return DEFAULT_POLICY
+    # Honoured only for tokens allowed to: a cold read costs every upstream a call, and
+    # any client could otherwise send every request past the cache. Others are answered
+    # from it as if they had not asked.
+    viewer = request.scope.get("state", {}).get("viewer")
+    may_bypass = isinstance(viewer, Viewer) and viewer.may(CACHE_BYPASS_SCOPE)
+    return NO_CACHE_POLICY if may_bypass else DEFAULT_POLICY
 
 
 def refused_operation_type(operation_type: OperationType, method: str) -> BadHttpRequest:
@@ -175,6 +182,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self.settings = settings
         self.authenticator = Authenticator(settings)
+        # Requests and estimated cost per client and window; None when both are off.
+        self.rate_limiter = RateLimiter.from_settings(settings)
+        # Safelist mode: only the manifest's operations run, and APQ is off.
+        self.trusted = (
+            TrustedDocuments.load(settings.trusted_documents)
+            if settings.trusted_documents
+            else None
+        )
         # Set by the app's lifespan, which owns the HTTP pool and the cache.
         self.runtime: Runtime | None = None
 
@@ -212,11 +227,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 NOT_ACCEPTABLE,
             )
         try:
-            viewer = self.authenticator.viewer_for(request.headers.get("authorization"))
+            viewer = await self.authenticator.authenticate(request.headers.get("authorization"))
         except AuthenticationError as error:
             challenge = {"WWW-Authenticate": 'Bearer realm="supplygraph"'}
             return error_response(401, str(error), UNAUTHENTICATED, challenge, media_type)
         request.state.viewer = viewer
+        try:
+            await self.spend(request, requests=1)
+        except RateLimited as limited:
+            return self.rate_limited(limited, media_type)
         if streaming is not None:
             return await self.streamed(request)
         if self.should_render_graphql_ide(adapter):
@@ -230,6 +249,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return error_response(
                 error.status, error.message, error.code, headers, media_type, **error.extensions
             )
+        except RateLimited as limited:
+            return self.rate_limited(limited, media_type)
+        except DocumentNotTrusted as error:
+            return error_response(400, error.message, error.code, media_type=media_type)
         except PersistedQueryError as error:
             if error.code == "PERSISTED_QUERY_NOT_FOUND":
                 # A request error (Apollo clients then send the document along).
@@ -237,6 +260,58 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             else:
                 status = 400
             return error_response(status, error.message, error.code, media_type=media_type)
+
+    async def spend(self, request: Request, *, requests: int = 0, cost: int = 0) -> None:
+        """``RateLimited`` when the client's budget for this window would be passed."""
+        limiter = self.rate_limiter
+        if limiter is None:
+            return
+        client = client_of(self.viewer_of(request), request.client.host if request.client else None)
+        refusal = await limiter.spend(client, requests=requests, cost=cost)
+        if refusal is not None:
+            raise RateLimited(refusal)
+
+    async def spend_cost(
+        self,
+        request: Request,
+        operations: list[GraphQLRequestData],
+        choices: list[OperationChoice],
+    ) -> None:
+        """Charges the operations' estimated cost, from the limit checks their execution
+        then reuses (``schema.limits.LimitChecks``), before any of them runs."""
+        if self.rate_limiter is None or not self.rate_limiter.counts_cost:
+            return
+        if not isinstance(self.schema, GatewaySchema):
+            return
+        checks = LimitChecks()
+        request.scope.setdefault("state", {})["limit_checks"] = checks
+        cost = 0
+        for operation, choice in zip(operations, choices, strict=True):
+            if choice.document is None or choice.ambiguous or not operation.query:
+                continue  # it runs nothing; its own answer says why
+            checked = checks.check(
+                self.schema._schema,
+                choice.document,
+                operation.query,
+                operation.variables or {},
+                self.schema.limits,
+                operation.operation_name,
+            )
+            if not checked.rejected and not checked.cycle:
+                cost += checked.cost  # a refused operation resolves nothing
+        await self.spend(request, cost=cost)
+
+    def rate_limited(self, limited: RateLimited, media_type: str | None) -> Response:
+        refusal = limited.refusal
+        return error_response(
+            429,
+            limited.message,
+            RATE_LIMITED,
+            {"Retry-After": str(refusal.retry_after_s)},
+            media_type,
+            limit=refusal.limit,
+            value=refusal.value,
+        )
 
     def too_large(self, limit: int) -> Response:
         message = f"the request body is larger than {limit} bytes"
@@ -287,6 +362,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return b"".join(chunks)
 
     async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
+        if self.trusted is not None:
+            return self.trusted.resolve(operation)
         operation = await resolve_persisted_query(
             operation, self.live_runtime().persisted_queries, self.refusals
         )
@@ -308,6 +385,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 raise refused_operation_type(operation_type, request.method)
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
+        await self.spend_cost(request, resolved, choices)
         answers = self.live_runtime().answers if self.keeps_answers else None
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
@@ -421,9 +499,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that carries only a persisted query's hash is an operation, not a browser.
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(
-            request
-        )
+        params = request.query_params
+        named = "extensions" in params or "documentId" in params
+        return not named and super().should_render_graphql_ide(request)
 
     def live_runtime(self) -> Runtime:
         if self.runtime is None:
@@ -451,6 +529,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         def make_loaders() -> Loaders:
             return runtime.loaders_for(policy, stale_log, write_backs)
 
+        checks = request.scope["state"].get("limit_checks")
         return GatewayContext(
             settings=self.settings,
             viewer=self.viewer_of(request),
@@ -458,11 +537,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             loaders=make_loaders(),
             make_loaders=make_loaders,
             write_backs=write_backs,
+            limit_checks=checks if isinstance(checks, LimitChecks) else None,
         )
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         # Only strawberry's own path (streaming transports) parses here.
         parsed = await super().parse_http_body(request)
+        if self.trusted is not None:
+            trusted = self.trusted
+            if isinstance(parsed, list):
+                return [trusted.resolve(item) for item in parsed]
+            return trusted.resolve(parsed)
         store = self.live_runtime().persisted_queries
         if isinstance(parsed, list):
             return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]

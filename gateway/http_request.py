@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.http import GraphQLRequestData
@@ -38,6 +39,14 @@ class BadHttpRequest(Exception):
         self.code = code
         self.headers = dict(headers or {})
         self.extensions = extensions
+
+
+@dataclass
+class RequestedOperation(GraphQLRequestData):
+    """An operation as the client sent it, with the id it may name a trusted document by
+    (``documentId``, or ``id`` as Relay sends it; ``gateway.trusted_documents``)."""
+
+    document_id: str | None = None
 
 
 def parse_content_type(header: str | None) -> tuple[str, dict[str, str]]:
@@ -100,6 +109,9 @@ def operation_from_mapping(data: object, where: str = "the request") -> GraphQLR
     extensions = data.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise BadHttpRequest(400, f"`extensions` in {where} must be a JSON object or null")
+    document_id = data.get("documentId", data.get("id"))
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadHttpRequest(400, f"`documentId` in {where} must be a string or null")
     for name, value in (
         ("query", query),
         ("operationName", operation_name),
@@ -112,11 +124,12 @@ def operation_from_mapping(data: object, where: str = "the request") -> GraphQLR
                 f"`{name}` in {where} holds a lone UTF-16 surrogate (such as \\ud800), "
                 "which is not Unicode text",
             )
-    return GraphQLRequestData(
+    return RequestedOperation(
         query=query,
         variables=variables,
         operation_name=operation_name,
         extensions=extensions,
+        document_id=document_id,
     )
 
 
@@ -126,6 +139,9 @@ def operation_from_query_string(params: Mapping[str, str]) -> GraphQLRequestData
         "query": params.get("query"),
         "operationName": params.get("operationName") or None,
     }
+    for name in ("documentId", "id"):
+        if params.get(name):
+            data[name] = params[name]
     for name in ("variables", "extensions"):
         text = params.get(name)
         if text:

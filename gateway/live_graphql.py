@@ -117,7 +117,7 @@ class LiveGraphQL(GatewayGraphQL):
             context.request_headers.get("authorization")
         )
         try:
-            context.viewer = self.authenticator.viewer_for(authorization)
+            context.viewer = await self.authenticator.authenticate(authorization)
             # Verification allows a few seconds of clock skew past ``exp``; a session
             # whose every operation would be refused as expired is not opened at all.
             if token_expired(context, time.time()):

@@ -89,6 +89,29 @@ class Settings(BaseModel):
     jwt_secret: SecretStr | None = None
     jwt_public_key: SecretStr | None = None
     auth_disabled: bool = False
+    # An identity provider's signing keys (gateway.jwks): fetched off the event loop's
+    # path, cached, and fetched again for an unknown `kid` at most every
+    # jwt_jwks_refresh_s (key rotation); kept at most jwt_jwks_max_age_s.
+    jwt_jwks_url: str | None = None
+    jwt_jwks_refresh_s: float = 30.0
+    jwt_jwks_max_age_s: float = 3600.0
+    jwt_jwks_timeout_s: float = 5.0
+    # Checked when set: the token's `iss` must equal it, its `aud` hold one of these
+    # (comma-separated). Clock skew allowed on exp/nbf/iat.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_s: float = 5.0
+
+    # Rate limits per client (token `sub`, else IP) and window, shared by replicas
+    # through Redis (gateway.rate_limit); 0 turns a limit off. The cost is the query
+    # limits' estimate (fields the answer would hold).
+    rate_limit_window_s: float = 60.0
+    rate_limit_requests: int = 0
+    rate_limit_cost: int = 0
+
+    # A JSON manifest of the only operations that run (gateway.trusted_documents):
+    # Apollo's persisted-query manifest or Relay's {hash: text}; APQ is then off.
+    trusted_documents: str | None = None
 
     # Query limits, checked before anything is resolved.
     max_query_depth: int = 12

@@ -161,7 +161,7 @@ class SubscriptionStream:
 
     async def respond(self, request: Request) -> Response:
         try:
-            viewer = self.view.authenticator.viewer_for(authorization_of(request))
+            viewer = await self.view.authenticator.authenticate(authorization_of(request))
         except AuthenticationError as error:
             return refusal(401, [error_entry(str(error), "UNAUTHENTICATED")])
         try:

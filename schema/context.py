@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
     from schema.answer_size import AnswerFields
+    from schema.limits import LimitChecks
 
 
 @dataclass
@@ -45,6 +46,9 @@ class GatewayContext:
     # Set by a subscription once it listens (gateway.sse starts its stream then, for
     # subscriptions such as stockAlerts that send nothing until something happens).
     listening: asyncio.Event | None = None
+    # The limit checks the HTTP endpoint already made (their cost estimates were charged
+    # to the client's rate limit): the execution reuses them.
+    limit_checks: LimitChecks | None = None
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""

@@ -40,6 +40,10 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 QUERY_REJECTED = "QUERY_REJECTED"
 # A field whose keys would make an upstream request too large to send (gateway.errors).
 INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
+# Safelist mode (GATEWAY_TRUSTED_DOCUMENTS): the operation is not in the manifest (400).
+PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+# A client's requests or query cost per window are spent (429 with Retry-After).
+RATE_LIMITED = "RATE_LIMITED"
 
 
 def with_code(error: GraphQLError) -> GraphQLError:

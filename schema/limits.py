@@ -20,6 +20,7 @@ introspection queries are deep, and ``GATEWAY_INTROSPECTION=0`` refuses them out
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -322,6 +323,16 @@ def cycle_errors(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLE
     return errors or [GraphQLError("a fragment spreads itself")]
 
 
+@dataclass(frozen=True, slots=True)
+class LimitCheck:
+    """What the limits found of a request's operation, and its estimated cost."""
+
+    rejected: tuple[QueryRejectedError, ...] = ()
+    cost: int = 0
+    # A fragment spreads itself: nothing could be measured (graphql's rule says which).
+    cycle: bool = False
+
+
 def breaches(
     schema: GraphQLSchema,
     document: Any,
@@ -330,13 +341,71 @@ def breaches(
     operation_name: str | None = None,
 ) -> list[QueryRejectedError]:
     """Raises FragmentCycle for a document whose fragments spread themselves."""
+    checked = check_limits(schema, document, variables, limits, operation_name)
+    if checked.cycle:
+        raise FragmentCycle(operation_name or "")
+    return list(checked.rejected)
+
+
+def check_limits(
+    schema: GraphQLSchema,
+    document: Any,
+    variables: Mapping[str, Any],
+    limits: QueryLimits,
+    operation_name: str | None = None,
+) -> LimitCheck:
+    try:
+        found, cost = measured_breaches(schema, document, variables, limits, operation_name)
+    except FragmentCycle:
+        return LimitCheck(cycle=True)
+    return LimitCheck(tuple(found), cost)
+
+
+class LimitChecks:
+    """One request's limit checks, by operation and variables.
+
+    The HTTP endpoint reads an operation's estimated cost before running it (rate limits
+    charge it, ``gateway.rate_limit``); the execution's own check then finds it here
+    instead of walking the document again.
+    """
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[str, str | None, str], LimitCheck] = {}
+
+    def check(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        query: str,
+        variables: Mapping[str, Any],
+        limits: QueryLimits,
+        operation_name: str | None = None,
+    ) -> LimitCheck:
+        key = (query, operation_name, json.dumps(variables, sort_keys=True, default=repr))
+        known = self.done.get(key)
+        if known is None:
+            known = check_limits(schema, document, variables, limits, operation_name)
+            self.done[key] = known
+        return known
+
+
+def measured_breaches(
+    schema: GraphQLSchema,
+    document: Any,
+    variables: Mapping[str, Any],
+    limits: QueryLimits,
+    operation_name: str | None = None,
+) -> tuple[list[QueryRejectedError], int]:
+    """The limits broken and the estimated cost; raises FragmentCycle."""
     found: list[QueryRejectedError] = []
+    total = 0
     for operation in operations_to_run(document, operation_name):
         try:
             measured, _ = measure_operation(schema, document, operation, variables, limits)
         except QueryRejectedError as stopped:
             found.append(stopped)
             continue
+        total = min(total + measured.cost, COST_CEILING)
         name = operation.name.value if operation.name else "the operation"
         if measured.depth > limits.max_depth:
             found.append(
@@ -363,7 +432,7 @@ def breaches(
                     value=limits.max_cost,
                 )
             )
-    return found
+    return found, total
 
 
 class EnforceQueryLimits(SchemaExtension):
@@ -387,11 +456,17 @@ class EnforceQueryLimits(SchemaExtension):
             schema = context.schema._schema
             variables = context.variables or {}
             document = context.graphql_document
-            try:
-                rejected = breaches(
+            checks = getattr(context.context, "limit_checks", None)
+            if isinstance(checks, LimitChecks) and context.query:
+                checked = checks.check(
+                    schema, document, context.query, variables, self.limits, context.operation_name
+                )
+            else:
+                checked = check_limits(
                     schema, document, variables, self.limits, context.operation_name
                 )
-            except FragmentCycle:
+            rejected = checked.rejected
+            if checked.cycle:
                 # Nothing else can be measured: graphql's own rule says which fragment.
                 context.pre_execution_errors = cycle_errors(schema, document)
                 yield

@@ -1,12 +1,16 @@
 """``GET /readyz``: may this process take traffic now?
 
 Ready (200) when the cache's Redis answers a PING, or no Redis is configured (the
-in-process cache is deliberate), and no upstream system's circuit breaker is open.
-Otherwise 503, with a body saying which check failed:
+in-process cache is deliberate). An upstream system whose circuit breaker is open does
+not make the process unready: every replica sees the same ERP outage, so taking them out
+of service would turn one system's missing fields into no graph at all. That is
+"degraded": still 200, ``status: degraded``, the open breakers listed, and the
+``supplygraph_degraded_upstreams`` gauge above 0. Otherwise 503, with a body saying
+which check failed:
 
     {"status": "unavailable",
      "checks": {"redis": {"ok": false, "state": "unreachable"},
-                "upstreams": {"ok": false, "breakers": {"crm": "open", ...}}}}
+                "upstreams": {"ok": true, "degraded": [], "breakers": {"crm": "closed", ...}}}}
 
 ``/healthz`` stays a liveness probe: it says only that the process serves HTTP.
 A gateway without Redis still answers (from the upstreams), so an orchestrator that
@@ -38,8 +42,10 @@ async def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     else:
         redis_check = {"ok": False, "state": "unreachable"}
     breakers = dict(runtime.clients.breakers())
+    # Open breakers degrade answers, not readiness (see above).
     upstream_check = {
-        "ok": all(state != "open" for state in breakers.values()),
+        "ok": True,
+        "degraded": sorted(system for system, state in breakers.items() if state == "open"),
         "breakers": breakers,
     }
     checks = {"redis": redis_check, "upstreams": upstream_check}
@@ -51,7 +57,8 @@ async def readyz(request: Request) -> JSONResponse:
     if runtime is None:
         return JSONResponse({"status": "starting", "checks": {}}, status_code=503)
     ready, checks = await readiness(runtime)
+    status = "unavailable" if not ready else "degraded" if checks["upstreams"]["degraded"] else "ok"
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": status, "checks": checks},
         status_code=200 if ready else 503,
     )

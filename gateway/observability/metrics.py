@@ -82,6 +82,12 @@ BREAKER_STATE = Gauge(
     ["system"],
     multiprocess_mode="livemax",
 )
+DEGRADED_UPSTREAMS = Gauge(
+    "supplygraph_degraded_upstreams",
+    "Upstream systems whose breaker is open: the gateway stays ready (/readyz 200, "
+    "status degraded) and answers their fields with UPSTREAM_UNAVAILABLE.",
+    multiprocess_mode="livemax",
+)
 CACHE_KEYS = Counter(
     "supplygraph_cache_keys",
     "Entity cache keys by kind and result: hit, negative_hit, miss, fetched, shared "

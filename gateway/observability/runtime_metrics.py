@@ -27,6 +27,7 @@ from gateway.observability.metrics import (
     CACHE_KEYS,
     CACHE_STORE_FAILURES,
     CACHE_STORE_ROUND_TRIPS,
+    DEGRADED_UPSTREAMS,
     NEAR_CACHE_ENTRIES,
 )
 
@@ -94,6 +95,9 @@ class RuntimeMetrics:
             if self._breaker_states.get(system) != state:
                 BREAKER_STATE.labels(system).set(BREAKER_STATE_VALUES.get(state, 0))
                 self._breaker_states[system] = state
+                DEGRADED_UPSTREAMS.set(
+                    sum(1 for known in self._breaker_states.values() if known == "open")
+                )
 
     def _add(self, metric: Counter, labels: tuple[str, ...], value: int) -> None:
         key: tuple[int | str, ...] = (id(metric), *labels)

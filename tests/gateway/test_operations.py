@@ -237,7 +237,7 @@ def test_not_ready_when_the_configured_redis_does_not_answer(simulators):
     assert response.json()["checks"]["upstreams"]["ok"] is True
 
 
-def test_an_open_breaker_makes_the_gateway_unready_and_shows_in_metrics(simulators):
+def test_an_open_breaker_leaves_the_gateway_ready_but_degraded_in_readyz_and_metrics(simulators):
     overrides: dict[str, Any] = {
         "crm_url": f"http://127.0.0.1:{free_port()}",
         "upstream_breaker_minimum_calls": 1,
@@ -247,12 +247,20 @@ def test_an_open_breaker_makes_the_gateway_unready_and_shows_in_metrics(simulato
     with ThreadedServer(create_app(gateway_settings(simulators, **overrides))) as server:
         answer = post(server.url, '{ order(id: "SO-100001") { id } }').json()
         response = httpx.get(f"{server.url}/readyz")
-        states = by_label(scrape(server.url), "supplygraph_upstream_breaker_state", "system")
+        metrics = scrape(server.url)
+        states = by_label(metrics, "supplygraph_upstream_breaker_state", "system")
+        # The ERP and SCM still answer while the CRM is out: one outage must not take
+        # every replica out of service.
+        erp_answer = post(server.url, '{ product(code: "P-1001") { code } }').json()
 
     assert answer["errors"][0]["extensions"]["system"] == "crm"
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["upstreams"] == {
-        "ok": False, "breakers": {"crm": "open", "erp": "closed", "scm": "closed"},
-    }  # fmt: skip
+        "ok": True,
+        "degraded": ["crm"],
+        "breakers": {"crm": "open", "erp": "closed", "scm": "closed"},
+    }
     assert states["crm"] == 2
+    assert total(metrics, "supplygraph_degraded_upstreams") == 1
+    assert erp_answer == {"data": {"product": {"code": "P-1001"}}}

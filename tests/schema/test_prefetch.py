@@ -130,7 +130,7 @@ def test_the_arguments_of_orders_bound_what_is_prefetched_below_them(
 def test_a_join_the_viewer_may_not_see_is_not_fetched(
     secured_gateway_url: str, sim_counters: SimCounters
 ) -> None:
-    bearer = issue_token(JWT_SECRET, "crm-only", "crm:read")
+    bearer = issue_token(JWT_SECRET, "crm-only", "crm:read cache:bypass")
     sim_counters.reset()
 
     response = httpx.post(
