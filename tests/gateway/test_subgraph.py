@@ -43,7 +43,7 @@ def subgraph(simulators: Any) -> Iterator[httpx.Client]:
 def post(
     client: httpx.Client, query: str, variables: dict[str, Any] | None = None, **claims: Any
 ) -> dict[str, Any]:
-    scopes = claims.pop("scopes", "crm:read erp:read scm:read")
+    scopes = claims.pop("scopes", "crm:read erp:read scm:read cache:bypass")
     response = client.post(
         "/subgraph",
         json={"query": query, "variables": variables or {}},
