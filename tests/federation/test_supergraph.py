@@ -25,7 +25,7 @@ import pytest
 from gateway.server_thread import ThreadedServer
 from tests.contract_client import ContractClient
 from tests.federation.notes_subgraph import create_app as create_notes_app
-from tests.gateway.live_helpers import Gateway, bearer, secured_settings, token
+from tests.gateway.live_helpers import STAFF_SCOPES, Gateway, bearer, secured_settings, token
 from tests.gateway.test_upstream_calls import calls_by_operation
 
 FEDERATION_DIR = Path(__file__).parent
@@ -89,7 +89,11 @@ def ask(url: str, query: str, variables: dict[str, Any], **claims: Any) -> dict[
     response = httpx.post(
         url,
         json={"query": query, "variables": variables},
-        headers={**bearer(token(**claims)), "Cache-Control": "no-cache"},
+        # no-cache, so that the counts are of upstream calls; honoured with cache:bypass.
+        headers={
+            **bearer(token(claims.pop("scopes", f"{STAFF_SCOPES} cache:bypass"), **claims)),
+            "Cache-Control": "no-cache",
+        },
         timeout=60.0,
     )
     assert response.status_code == 200, response.text
