@@ -47,6 +47,10 @@ LIST_SIZES: dict[str, ListSize] = {
     "Product.openPurchaseOrders": ListSize(assumed=3),  # 1.8 / 3
     "Shipment.events": ListSize(assumed=6),  # 5.5 / 6
     "OrderTracking.timeline": ListSize(assumed=20),
+    # Finance: a line per order line; groups are months (12-24), products (300) or
+    # customers (600) of the demo data.
+    "OrderFinance.lines": ListSize(assumed=5),
+    "FinanceSummary.groups": ListSize(assumed=600),
 }
 
 
