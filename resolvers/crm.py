@@ -22,6 +22,7 @@ from resolvers.resilience import BreakerState, ResilienceConfig
 
 _CUSTOMERS = "/crm/v1/customers"
 _ORDERS = "/crm/v1/orders"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class CrmClient:
@@ -108,6 +109,9 @@ class CrmClient:
         if not 1 <= limit <= CRM_PAGE_SIZE_MAX:
             raise ValueError(f"limit must be between 1 and {CRM_PAGE_SIZE_MAX}, got {limit}")
         params: dict[str, str | int] = {"limit": limit}
+        if created_from is None and created_to is None:
+            # A feed request must name a bound (else it is no feed request at all).
+            created_from = _EPOCH
         if created_from is not None:
             params["created_from"] = _rfc3339(created_from)
         if created_to is not None:

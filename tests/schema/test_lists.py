@@ -65,6 +65,19 @@ def test_order_list_pages_through_a_window_in_the_crms_order(
     assert all(WINDOW["from"] <= node["createdAt"] < WINDOW["to"] for node in nodes)
 
 
+def test_order_list_without_a_window_starts_at_the_oldest_order(
+    graphql: GraphQL, upstream: ContractClient
+) -> None:
+    oldest = upstream.crm.get(
+        "/orders", params={"created_from": "1970-01-01T00:00:00Z", "limit": 3}
+    ).json()["records"]
+
+    page = graphql(ORDER_LIST, {"first": 3})["orderList"]
+
+    assert [edge["node"]["id"] for edge in page["edges"]] == [order["id"] for order in oldest]
+    assert page["pageInfo"]["hasNextPage"] is True
+
+
 def test_order_list_filters_by_status(graphql: GraphQL, upstream: ContractClient) -> None:
     expected = feed(upstream, "cancelled")
 
