@@ -12,11 +12,24 @@ records`` (records from the Redis entity cache, answer built anew), ``warm: answ
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
 
+import httpx
 from run import NO_CACHE, Row, Scenario, measure, run_load
-from servers import free_port, process, run, simulators, upstream_env, wait_until_up
+from servers import (
+    free_port,
+    percentile,
+    process,
+    run,
+    simulators,
+    upstream_env,
+    wait_until_up,
+)
 
 FIGURES = """revenue { amount } productionCost { amount } purchaseCost { amount }
   standardCost { amount } profit { amount } marginPercent orderCount linesWithUnknownCost"""
@@ -48,6 +61,94 @@ def scenarios() -> list[Scenario]:
     ]  # fmt: skip
 
 
+async def direct_summary_calls(sim_urls: list[str]) -> float:
+    """The summary's upstream calls made by a bare client, each level as soon as the one
+    before it is in (the floor the gateway's cold summary is measured against); seconds."""
+    crm, erp, scm = sim_urls
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    async with httpx.AsyncClient(timeout=60.0) as client:
+        began = time.perf_counter()
+
+        async def month(low: datetime, high: datetime) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                params: dict[str, Any] = {
+                    "limit": 200,
+                    "created_from": low.isoformat(),
+                    "created_to": high.isoformat(),
+                }
+                if cursor:
+                    params["cursor"] = cursor
+                answer = await client.get(
+                    f"{crm}/crm/v1/orders",
+                    params=params,
+                    headers={"Authorization": "Bearer crm-demo-token"},
+                )
+                body = answer.json()
+                found += body["records"]
+                cursor = body.get("next_cursor")
+                if not cursor:
+                    return found
+
+        # Month by month, side by side, as the gateway cuts the period (schema/order_feed.py).
+        firsts = [
+            datetime(2025 + (11 + n) // 12, (11 + n) % 12 + 1, 1, tzinfo=UTC) for n in range(12)
+        ]
+        windows = zip(firsts, [*firsts[1:], end], strict=True)
+        months = await asyncio.gather(*(month(a, b) for a, b in windows))
+        orders = [o for m in months for o in m if o["status"] != "cancelled"]
+        ids = [o["id"] for o in orders]
+        codes = sorted({line["product_code"] for o in orders for line in o["lines"]})
+
+        async def search(model: str, field: str, values: list[str]) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            while True:
+                params = {
+                    "model": model,
+                    "method": "search_read",
+                    "limit": 500,
+                    "offset": len(found),
+                    "domain": [[field, "in", values]],
+                }
+                body = {"jsonrpc": "2.0", "id": 1, "method": "call", "params": params}
+                answer = await client.post(
+                    f"{erp}/jsonrpc", json=body, headers={"X-Api-Key": "erp-demo-key"}
+                )
+                page = answer.json()["result"]
+                found += page
+                if len(page) < 500:
+                    return found
+
+        plan_chunks = [ids[i : i + 200] for i in range(0, len(ids), 200)]
+        code_chunks = [codes[i : i + 200] for i in range(0, len(codes), 200)]
+        pages = await asyncio.gather(
+            *(search("mrp.production", "sale_ref", chunk) for chunk in plan_chunks),
+            *(search("product.product", "default_code", chunk) for chunk in code_chunks),
+        )
+        records = [record for page in pages for record in page]
+        products = {p["default_code"]: p for p in records if "default_code" in p}
+        live = {
+            (p["sale_ref"], p["product_code"])
+            for p in records
+            if "sale_ref" in p and p["state"] != "cancel"
+        }
+        bought = [
+            products[line["product_code"]]["scm_sku"]
+            for o in orders
+            for line in o["lines"]
+            if (o["id"], line["product_code"]) not in live
+        ]
+        skus = sorted({sku for sku in bought if sku})
+        query = "query($s: [String!]!) { purchaseOrders(skus: $s, openOnly: false) { id } }"
+        await client.post(
+            f"{scm}/graphql",
+            json={"query": query, "variables": {"s": skus}},
+            headers={"Authorization": "Bearer scm-demo-token"},
+        )
+        return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=20)
@@ -57,6 +158,8 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[Row] = []
     with simulators(args.latency_ms, args.jitter_ms) as sim_urls:
+        direct = [run(direct_summary_calls(sim_urls)) for _ in range(max(args.requests // 2, 5))]
+        direct_p50_ms = percentile(direct, 0.5) * 1000
         gateway_env = {
             **upstream_env(sim_urls),
             "GATEWAY_REDIS_URL": args.redis_url,
@@ -92,6 +195,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in sorted(rows, key=lambda r: (r.scenario, r.mode)):
         print(row.markdown())
+    print()
+    print(
+        f"12-month summary's upstream calls made directly by a bare client: p50 "
+        f"{direct_p50_ms:.1f} ms (the floor on this machine, simulators' own work included)"
+    )
 
 
 if __name__ == "__main__":
