@@ -67,7 +67,7 @@ DIRECT_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("erp", "production.updated"): ("plans_of_order",),
     ("erp", "invoice.updated"): ("invoices_of_order",),
     ("scm", "stock.changed"): ("stock_of_sku",),
-    ("scm", "purchase_order.updated"): ("open_purchase_orders_of_sku",),
+    ("scm", "purchase_order.updated"): ("open_purchase_orders_of_sku", "purchase_orders_of_sku"),
 }
 # Entities whose keys an event does not name, so that every entry of them goes. Which
 # products an order's lines hold, or which product a plan made for stock is of, the
@@ -146,8 +146,14 @@ class Invalidator:
             if (system, event) == ("crm", "customer.updated") and "customer_page" in self._kinds:
                 # Which pages hold a customer is not known by key: every page goes.
                 await self._drop_pattern(generation, "crm", "customer_page")
+            if (system, event) == ("erp", "product.updated") and "product_catalog" in self._kinds:
+                # The catalogue is one entry holding every product.
+                await self._drop_pattern(generation, "erp", "product_catalog")
             return await self._drop(Invalidation(True, dropped), generation)
         if (system, event) in ORDER_EVENTS:
+            if "order_page" in self._kinds:
+                # Which feed pages hold an order (or will, once created) is not known by key.
+                await self._drop_pattern(generation, "crm", "order_page")
             return await self._drop(await self._order_invalidation(keys), generation)
         return await self._drop(await self._shipment_invalidation(keys), generation)
 
@@ -199,6 +205,8 @@ class Invalidator:
         generation = await self._retire("crm")
         if generation is None:
             return Invalidation(True, applied=False)
+        if "order_page" in self._kinds:
+            await self._drop_pattern(generation, "crm", "order_page")
         order_keys = self._keys_of("order", list(customer_ids))
         list_keys = self._order_list_keys(customer_ids.values())
         invalidation = await self._drop(Invalidation(True, order_keys + list_keys), generation)

@@ -53,12 +53,18 @@ DEFAULT_KINDS: Mapping[str, EntityKind] = {
         entity_kind("crm", "customer_page", 60),
         entity_kind("crm", "order", 30),
         entity_kind("crm", "orders_of_customer", 30),
+        # A page of the order feed: every order.created/updated drops them all.
+        entity_kind("crm", "order_page", 30),
         entity_kind("erp", "product", 300),
+        # The whole catalogue, searched by productList; a product.updated drops it.
+        entity_kind("erp", "product_catalog", 300),
         entity_kind("erp", "account", 120),
         entity_kind("erp", "plans_of_order", 30),
         entity_kind("erp", "invoices_of_order", 60),
         entity_kind("scm", "stock_of_sku", 5),
         entity_kind("scm", "open_purchase_orders_of_sku", 30),
+        # Every status: the purchase cost of bought lines (finance).
+        entity_kind("scm", "purchase_orders_of_sku", 30),
         entity_kind("scm", "shipments_of_order", 10),
         entity_kind("scm", "shipment_by_tracking_number", 10),
         entity_kind("scm", "supplier", 600),

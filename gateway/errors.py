@@ -17,6 +17,7 @@ them into GraphQL errors in one place, and masks anything else as ``INTERNAL_ERR
     ├── InputValidationError        the client's input is wrong, with per-field messages
     ├── InputTooLargeError          the client's input makes an upstream request too large to send
     ├── ForbiddenError              the caller's token may not see or do this
+    ├── UnsupportedCurrencyError    an amount in a currency the finance views do not sum
     ├── TokenExpiredError           a subscription's token expired while it streamed
     └── QueryRejectedError          the document breaks a configured query limit
 """
@@ -124,6 +125,12 @@ class InputTooLargeError(SupplyGraphError):
 
 class ForbiddenError(SupplyGraphError):
     code: ClassVar[str] = "FORBIDDEN"
+
+
+class UnsupportedCurrencyError(SupplyGraphError):
+    """Finance is kept in one currency; an order in another is never converted or summed."""
+
+    code: ClassVar[str] = "UNSUPPORTED_CURRENCY"
 
 
 class TokenExpiredError(SupplyGraphError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any
 from urllib.parse import quote
@@ -22,11 +22,12 @@ from resolvers._limits import (
     CRM_PRODUCT_CODES_PER_CALL,
 )
 from resolvers.call_log import UpstreamCallLog
-from resolvers.records import CustomerPage, CustomerRecord, OrderRecord
+from resolvers.records import CustomerPage, CustomerRecord, OrderPage, OrderRecord
 from resolvers.resilience import BreakerState, ResilienceConfig
 
 _CUSTOMERS = "/crm/v1/customers"
 _ORDERS = "/crm/v1/orders"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class CrmClient:
@@ -120,6 +121,38 @@ class CrmClient:
                     seen[code].add(order.id)
                     found[code].append(order)
         return found
+
+    async def orders_page(
+        self,
+        created_from: datetime | None,
+        created_to: datetime | None,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> OrderPage:
+        """One page of the orders created in ``[created_from, created_to)``, by creation
+        time then id; ``limit`` must be 1..200, either bound may be left open."""
+        if not 1 <= limit <= CRM_PAGE_SIZE_MAX:
+            raise ValueError(f"limit must be between 1 and {CRM_PAGE_SIZE_MAX}, got {limit}")
+        params: dict[str, str | int] = {"limit": limit}
+        if created_from is None and created_to is None:
+            # A feed request must name a bound (else it is no feed request at all).
+            created_from = _EPOCH
+        if created_from is not None:
+            params["created_from"] = _rfc3339(created_from)
+        if created_to is not None:
+            params["created_to"] = _rfc3339(created_to)
+        if status is not None:
+            params["status"] = status
+        if cursor is not None:
+            params["cursor"] = cursor
+        operation = "orders_by_created_at"
+        body = await self._get_json(operation, _ORDERS, params)
+        with self._endpoint.decoding(operation):
+            return OrderPage(
+                records=tuple(read_order(item) for item in body.objects("records")),
+                next_cursor=body.optional_text("next_cursor"),
+            )
 
     async def create_order(
         self,
@@ -241,3 +274,10 @@ class CrmClient:
             else {}
         )
         return (self._endpoint.scrub(message) if isinstance(message, str) else None), fields
+
+
+def _rfc3339(moment: datetime) -> str:
+    """UTC with a ``Z``: the contract's spelling (a naive time is taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

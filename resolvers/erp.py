@@ -118,6 +118,12 @@ class ErpClient:
         )
         return {product.scm_sku: product for product in products if product.scm_sku}
 
+    async def all_products(self) -> list[ProductRecord]:
+        """Every product of the catalogue (active or not), paged by 500, by id."""
+        raw = await self._read_every_page(PRODUCT_MODEL, [], PRODUCT_FIELDS)
+        with self._endpoint.decoding(f"search_read {PRODUCT_MODEL}"):
+            return [read_product(record) for record in raw]
+
     async def partners_by_refs(self, refs: Sequence[str]) -> dict[str, PartnerRecord]:
         partners = await self._read_where_in(
             PARTNER_MODEL, "ref", refs, PARTNER_FIELDS, read_partner

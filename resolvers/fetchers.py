@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from resolvers._batching import gather_or_cancel
@@ -41,6 +42,7 @@ from resolvers.records import (
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,
+    OrderPage,
     OrderRecord,
     PartnerRecord,
     ProductionRecord,
@@ -61,6 +63,10 @@ Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
 CustomerOrdersKey: TypeAlias = tuple[str, str | None]
 # (page size, the CRM's cursor or None for the first page, segment or None for all)
 CustomerPageKey: TypeAlias = tuple[int, str | None, str | None]
+# (page size, the CRM's cursor or None, status or None, created from, created to)
+OrderPageKey: TypeAlias = tuple[int, str | None, str | None, datetime | None, datetime | None]
+# The whole product catalogue is one entry, under this key.
+CATALOG_KEY = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +101,15 @@ class Fetchers:
     customer_page: Fetcher[CustomerPageKey, CustomerPage | None]
     order: Fetcher[str, OrderRecord | None]
     orders_of_customer: Fetcher[CustomerOrdersKey, list[OrderRecord]]
+    order_page: Fetcher[OrderPageKey, OrderPage | None]
     product: Fetcher[str, ProductRecord | None]
+    product_catalog: Fetcher[str, list[ProductRecord]]
     account: Fetcher[str, PartnerRecord | None]
     plans_of_order: Fetcher[str, list[ProductionRecord]]
     invoices_of_order: Fetcher[str, list[InvoiceRecord]]
     stock_of_sku: Fetcher[str, list[StockLevelRecord]]
     open_purchase_orders_of_sku: Fetcher[str, list[PurchaseOrderRecord]]
+    purchase_orders_of_sku: Fetcher[str, list[PurchaseOrderRecord]]
     shipments_of_order: Fetcher[str, list[ShipmentRecord]]
     shipment_by_tracking_number: Fetcher[str, ShipmentRecord | None]
     supplier: Fetcher[str, SupplierRecord | None]
@@ -116,12 +125,15 @@ class Fetchers:
             customer_page=wrap(self.customer_page),
             order=wrap(self.order),
             orders_of_customer=wrap(self.orders_of_customer),
+            order_page=wrap(self.order_page),
             product=wrap(self.product),
+            product_catalog=wrap(self.product_catalog),
             account=wrap(self.account),
             plans_of_order=wrap(self.plans_of_order),
             invoices_of_order=wrap(self.invoices_of_order),
             stock_of_sku=wrap(self.stock_of_sku),
             open_purchase_orders_of_sku=wrap(self.open_purchase_orders_of_sku),
+            purchase_orders_of_sku=wrap(self.purchase_orders_of_sku),
             shipments_of_order=wrap(self.shipments_of_order),
             shipment_by_tracking_number=wrap(self.shipment_by_tracking_number),
             supplier=wrap(self.supplier),
@@ -146,13 +158,20 @@ def build_fetchers(clients: UpstreamClients) -> Fetchers:
             list,
             key_text=_customer_orders_key_text,
         ),
+        order_page=Fetcher(
+            "crm.order_page", _order_pages(crm), _none, key_text=_order_page_key_text
+        ),
         product=Fetcher("erp.product", erp.products_by_codes, _none),
+        product_catalog=Fetcher("erp.product_catalog", _catalog(erp), list),
         account=Fetcher("erp.account", erp.partners_by_refs, _none),
         plans_of_order=Fetcher("erp.plans_of_order", erp.productions_by_sale_refs, list),
         invoices_of_order=Fetcher("erp.invoices_of_order", erp.invoices_by_sale_refs, list),
         stock_of_sku=Fetcher("scm.stock_of_sku", scm.stock_levels, list),
         open_purchase_orders_of_sku=Fetcher(
             "scm.open_purchase_orders_of_sku", _open_purchase_orders(scm), list
+        ),
+        purchase_orders_of_sku=Fetcher(
+            "scm.purchase_orders_of_sku", _every_purchase_order(scm), list
         ),
         shipments_of_order=Fetcher("scm.shipments_of_order", scm.shipments_by_order_refs, list),
         shipment_by_tracking_number=Fetcher(
@@ -186,6 +205,41 @@ def _customer_orders_key_text(key: CustomerOrdersKey) -> str:
 def _customer_page_key_text(key: CustomerPageKey) -> str:
     limit, cursor, segment = key
     return f"{limit}|{segment or '*'}|{cursor or ''}"
+
+
+def _order_page_key_text(key: OrderPageKey) -> str:
+    limit, cursor, status, created_from, created_to = key
+    window = "|".join(
+        "" if moment is None else moment.isoformat() for moment in (created_from, created_to)
+    )
+    return f"{limit}|{status or '*'}|{window}|{cursor or ''}"
+
+
+def _order_pages(crm: CrmClient) -> Fetch[OrderPageKey, OrderPage | None]:
+    async def fetch(keys: list[OrderPageKey]) -> dict[OrderPageKey, OrderPage | None]:
+        # One call per page (a cursor is only known once the page before it came), side
+        # by side when several windows are read at once.
+        pages = await gather_or_cancel(
+            [
+                crm.orders_page(created_from, created_to, status, limit, cursor)
+                for limit, cursor, status, created_from, created_to in keys
+            ]
+        )
+        return dict(zip(keys, pages, strict=True))
+
+    return fetch
+
+
+def _catalog(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
+    async def fetch(keys: list[str]) -> dict[str, list[ProductRecord]]:
+        # The ERP cannot search by text (only =, != and in): the catalogue is read whole
+        # (300 products: one call) and searched in the gateway.
+        if CATALOG_KEY not in keys:
+            return {}
+        products = await erp.all_products()
+        return {CATALOG_KEY: sorted(products, key=lambda product: product.default_code)}
+
+    return fetch
 
 
 def _customer_pages(crm: CrmClient) -> Fetch[CustomerPageKey, CustomerPage | None]:
@@ -248,5 +302,12 @@ def _open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
 def _products_with_sku(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
     async def fetch(keys: list[str]) -> dict[str, list[ProductRecord]]:
         return {CATALOGUE: await erp.products_with_skus()} if CATALOGUE in keys else {}
+
+    return fetch
+
+
+def _every_purchase_order(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
+    async def fetch(skus: list[str]) -> dict[str, list[PurchaseOrderRecord]]:
+        return await scm.purchase_orders(skus, open_only=False)
 
     return fetch

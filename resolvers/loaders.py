@@ -21,12 +21,14 @@ from resolvers.fetchers import (
     Fetcher,
     Fetchers,
     FetcherWrapper,
+    OrderPageKey,
     build_fetchers,
 )
 from resolvers.records import (
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,
+    OrderPage,
     OrderRecord,
     PartnerRecord,
     ProductionRecord,
@@ -162,12 +164,15 @@ class Loaders:
     customer_page: RequestLoader[CustomerPageKey, CustomerPage | None]
     order: RequestLoader[str, OrderRecord | None]
     orders_of_customer: RequestLoader[CustomerOrdersKey, list[OrderRecord]]
+    order_page: RequestLoader[OrderPageKey, OrderPage | None]
     product: RequestLoader[str, ProductRecord | None]  # by default_code
+    product_catalog: RequestLoader[str, list[ProductRecord]]  # one key: CATALOG_KEY
     account: RequestLoader[str, PartnerRecord | None]  # by res.partner ref
     plans_of_order: RequestLoader[str, list[ProductionRecord]]  # by sale_ref
     invoices_of_order: RequestLoader[str, list[InvoiceRecord]]  # by sale_ref
     stock_of_sku: RequestLoader[str, list[StockLevelRecord]]
     open_purchase_orders_of_sku: RequestLoader[str, list[PurchaseOrderRecord]]
+    purchase_orders_of_sku: RequestLoader[str, list[PurchaseOrderRecord]]  # every status
     shipments_of_order: RequestLoader[str, list[ShipmentRecord]]  # by order ref
     shipment_by_tracking_number: RequestLoader[str, ShipmentRecord | None]
     supplier: RequestLoader[str, SupplierRecord | None]
@@ -205,12 +210,15 @@ def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
         customer_page=loader_for(fetchers.customer_page, naive=naive),
         order=loader_for(fetchers.order, naive=naive),
         orders_of_customer=loader_for(fetchers.orders_of_customer, naive=naive),
+        order_page=loader_for(fetchers.order_page, naive=naive),
         product=loader_for(fetchers.product, naive=naive),
+        product_catalog=loader_for(fetchers.product_catalog, naive=naive),
         account=loader_for(fetchers.account, naive=naive),
         plans_of_order=loader_for(fetchers.plans_of_order, naive=naive),
         invoices_of_order=loader_for(fetchers.invoices_of_order, naive=naive),
         stock_of_sku=loader_for(fetchers.stock_of_sku, naive=naive),
         open_purchase_orders_of_sku=loader_for(fetchers.open_purchase_orders_of_sku, naive=naive),
+        purchase_orders_of_sku=loader_for(fetchers.purchase_orders_of_sku, naive=naive),
         shipments_of_order=loader_for(fetchers.shipments_of_order, naive=naive),
         shipment_by_tracking_number=loader_for(fetchers.shipment_by_tracking_number, naive=naive),
         supplier=loader_for(fetchers.supplier, naive=naive),

@@ -68,6 +68,14 @@ class OrderRecord:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """One page of the CRM's order feed (orders by ``created_at`` then ``id``)."""
+
+    records: tuple[OrderRecord, ...]
+    next_cursor: str | None
+
+
 # --- ERP -------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ProductRecord:

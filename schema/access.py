@@ -57,6 +57,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("Query", "products"): ERP,
     ("Query", "shipment"): SCM,
     ("Query", "orderTracking"): CRM,
+    # A feed of every customer's orders: a list of customers' business, staff only.
+    ("Query", "orderList"): Rule(("crm:read",), staff_only=True),
+    ("Query", "productList"): ERP,
+    # Orders (CRM), production costs (ERP), purchase costs (SCM): costs and margin.
+    ("Query", "financeSummary"): Rule(("crm:read", "erp:read", "scm:read"), staff_only=True),
     # Order status (CRM), production plans (ERP), shipments (SCM); the timeline also
     # lists invoices (ERP). ``OrderTracking.order`` is the CRM's order: the root's rule.
     ("OrderTracking", "stage"): ALL_THREE,
@@ -67,6 +72,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("Order", "productionPlans"): ERP,
     ("Order", "invoices"): ERP,
     ("Order", "margin"): Rule(("erp:read",), staff_only=True),
+    ("Order", "finance"): Rule(("erp:read", "scm:read"), staff_only=True),
     ("Order", "shipments"): SCM,
     ("OrderLine", "product"): ERP,
     ("Product", "standardCost"): Rule(("erp:read",), staff_only=True),

@@ -53,6 +53,10 @@ LIST_SIZES: dict[str, ListSize] = {
     "Query.lowStock": ListSize(slicing=("first",)),
     "Shipment.events": ListSize(assumed=6),  # 5.5 / 6
     "OrderTracking.timeline": ListSize(assumed=20),
+    # Finance: a line per order line; groups are months (12-24), products (300) or
+    # customers (600) of the demo data.
+    "OrderFinance.lines": ListSize(assumed=5),
+    "FinanceSummary.groups": ListSize(assumed=600),
 }
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.errors import UpstreamBadResponse
-from resolvers.loaders import Ready
+from gateway.errors import UnsupportedCurrencyError, UpstreamBadResponse
+from resolvers.loaders import Loaders, Ready
 from resolvers.records import (
     CustomerRecord,
     InvoiceRecord,
@@ -22,6 +22,9 @@ from resolvers.records import (
 )
 from schema.context import Info
 from schema.customers import Customer
+from schema.finance import OrderFinance, order_finance
+from schema.finance_inputs import load_cost_inputs, settled_cost_inputs
+from schema.finance_rules import COMPANY_CURRENCY, line_costs
 from schema.money import Money, money, required_money
 from schema.products import Product, product_or_none
 
@@ -174,6 +177,27 @@ class Order:
                 return None
             cost += product.standard_cost * line.quantity
         return money(self.record.total - cost, self.record.currency)
+
+    @strawberry.field(
+        graphql_type=OrderFinance | None,
+        description="Revenue, actual costs per line (production orders, purchase orders, "
+        "standard cost as a labelled fallback), profit and margin, in EUR",
+    )
+    def finance(self, info: Info) -> Ready[OrderFinance]:
+        record = self.record
+        if record.currency != COMPANY_CURRENCY:
+            raise UnsupportedCurrencyError(
+                f"order {record.id} is in {record.currency}; finance is kept in "
+                f"{COMPANY_CURRENCY} only and nothing is converted"
+            )
+        inputs = settled_cost_inputs(info.context.loaders, record)
+        if inputs is not None:
+            return order_finance(record, line_costs(record, inputs))
+        return self._finance_later(info.context.loaders)
+
+    async def _finance_later(self, loaders: Loaders) -> OrderFinance:
+        inputs = await load_cost_inputs(loaders, [self.record])
+        return order_finance(self.record, line_costs(self.record, inputs))
 
 
 def plans_of(records: list[ProductionRecord]) -> list[ProductionPlan]:

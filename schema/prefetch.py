@@ -31,6 +31,7 @@ from resolvers.records import (
 )
 from schema.access import permits
 from schema.context import GatewayContext
+from schema.finance_inputs import load_cost_inputs
 from schema.lookahead import Selection
 
 KeyT = TypeVar("KeyT", bound=Hashable)
@@ -114,6 +115,9 @@ async def orders(
         )
     if "invoices" in selection and _may(context, "Order", "invoices"):
         jobs.append(_leaf(loaders.invoices_of_order, ids))
+    if "finance" in selection and _may(context, "Order", "finance"):
+        # Plans and products, then the purchase orders of the lines found to be bought.
+        jobs.append(load_cost_inputs(loaders, records))
     await _settle(jobs)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from datetime import datetime
+from typing import Annotated, cast
 
 import strawberry
 
@@ -17,10 +18,14 @@ from schema import prefetch
 from schema.access import ensure_visible, hidden_from_customer, visible_record, visible_to
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
+from schema.finance import FinanceGrouping, FinanceSummary
+from schema.finance_summary import finance_summary
 from schema.lookahead import Selection
 from schema.low_stock import StockShortfallConnection, low_stock_page
-from schema.orders import Order
+from schema.order_list import OrderConnection, order_page
+from schema.orders import Order, OrderStatus
 from schema.paging import PagePosition, decode_cursor, encode_cursor
+from schema.product_list import ProductConnection, product_page
 from schema.products import Product
 from schema.shipments import Shipment
 from schema.tracking import OrderTracking
@@ -137,6 +142,22 @@ class Query:
         await prefetch.orders(info.context, shown, Selection.of(info))
         return items
 
+    @strawberry.field(
+        description="CRM orders created in [createdFrom, createdTo), by creation time then id"
+    )
+    async def order_list(
+        self,
+        info: Info,
+        status: OrderStatus | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> OrderConnection:
+        return await order_page(
+            info, status, created_from, created_to, 20 if first is None else first, after
+        )
+
     @strawberry.field
     async def product(self, info: Info, code: strawberry.ID) -> Product | None:
         record = await info.context.loaders.product.load(str(code))
@@ -164,6 +185,31 @@ class Query:
         warehouse: str | None = None,
     ) -> StockShortfallConnection | None:
         return await low_stock_page(info, 50 if first is None else first, after, warehouse)
+
+    @strawberry.field(
+        description="ERP products in code order; search: part of the code or name, any case"
+    )
+    async def product_list(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> ProductConnection:
+        return await product_page(info, search, 20 if first is None else first, after)
+
+    @strawberry.field(
+        description="Revenue, production and purchase cost, profit and margin of the orders "
+        "created in [from, to), not cancelled, in EUR; grouped by month, product or customer"
+    )
+    async def finance_summary(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        group_by: FinanceGrouping = FinanceGrouping.MONTH,
+    ) -> FinanceSummary:
+        return await finance_summary(info.context.loaders, from_, to, group_by)
 
     @strawberry.field
     async def shipment(self, info: Info, tracking_number: str) -> Shipment | None:

@@ -49,6 +49,7 @@ def everything(layout) -> dict[str, object]:
         key(layout, "erp", "invoices_of_order", "SO-1"): [samples.invoice("SO-1")],
         key(layout, "scm", "stock_of_sku", "SKU-1"): [samples.stock_level("SKU-1")],
         key(layout, "scm", "open_purchase_orders_of_sku", "SKU-1"): [samples.purchase_order()],
+        key(layout, "scm", "purchase_orders_of_sku", "SKU-1"): [samples.purchase_order()],
         key(layout, "scm", "shipments_of_order", "SO-1"): [
             samples.shipment("SO-1", "TN-A"),
             samples.shipment("SO-1", "TN-B"),
@@ -76,7 +77,10 @@ def everything(layout) -> dict[str, object]:
             "scm",
             "purchase_order.updated",
             ["SKU-1"],
-            [("scm", "open_purchase_orders_of_sku", "SKU-1")],
+            [
+                ("scm", "open_purchase_orders_of_sku", "SKU-1"),
+                ("scm", "purchase_orders_of_sku", "SKU-1"),
+            ],
         ),
         (
             "scm",
@@ -149,6 +153,40 @@ async def test_an_order_whose_customer_is_unknown_is_dropped_and_reported(store,
     assert result.dropped == [negative_key]  # its cached "not found" must go
     assert result.unresolved == [negative_key]
     assert await store.get_many([negative_key]) == [None]
+
+
+@pytest.mark.parametrize(
+    ("system", "event", "keys", "entity"),
+    [
+        ("crm", "order.updated", ["SO-1"], "order_page"),
+        ("crm", "order.created", ["SO-1"], "order_page"),
+        ("erp", "product.updated", ["P-1001"], "product_catalog"),
+    ],
+)
+async def test_lists_that_hold_a_record_under_no_key_of_its_own_are_dropped_whole(
+    store, layout, everything, system, event, keys, entity
+):
+    # Which feed page holds an order, or will once it is created, is not known by key;
+    # the catalogue is one entry holding every product.
+    lists = {
+        key(layout, system, entity, "200|*|2026-01-01T00:00:00+00:00||"): [],
+        key(layout, system, entity, "all"): [],
+    }
+    await fill(store, {**everything, **lists})
+
+    await Invalidator(store, prefix=layout.prefix).invalidate(system, event, keys)
+
+    assert await live_keys(store, list(lists)) == set()
+    assert key(layout, "crm", "order", "SO-2") in await live_keys(store, list(everything))
+
+
+async def test_the_gateways_own_order_writes_drop_every_page_of_the_order_feed(store, layout):
+    page = key(layout, "crm", "order_page", "200|*||")
+    await fill(store, {page: None})
+
+    await Invalidator(store, prefix=layout.prefix).drop_orders({"SO-1": "C-1"})
+
+    assert await live_keys(store, [page]) == set()
 
 
 async def test_an_unknown_event_drops_nothing_and_says_so(store, layout, everything, caplog):

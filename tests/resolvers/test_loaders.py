@@ -15,7 +15,7 @@ from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
 from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
-from resolvers.records import CustomerPage
+from resolvers.records import CustomerPage, OrderPage
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fakes import BASE_URL, FakeUpstream, in_turn, json_response
 from tests.resolvers.samples import crm_customer, crm_order
@@ -75,12 +75,20 @@ LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
     ("customer_page", (20, None, None), ("crm", "customers_page"), CustomerPage((), None)),
     ("order", "SO-1", ("crm", "orders_by_ids"), None),
     ("orders_of_customer", ("C-1", None), ("crm", "orders_by_customer_ids"), []),
+    (
+        "order_page",
+        (20, None, None, None, None),
+        ("crm", "orders_by_created_at"),
+        OrderPage((), None),
+    ),
     ("product", "P-1", ("erp", "search_read product.product"), None),
+    ("product_catalog", "all", ("erp", "search_read product.product"), []),
     ("account", "K1", ("erp", "search_read res.partner"), None),
     ("plans_of_order", "SO-1", ("erp", "search_read mrp.production"), []),
     ("invoices_of_order", "SO-1", ("erp", "search_read account.move"), []),
     ("stock_of_sku", "SKU-1", ("scm", "stockLevels"), []),
     ("open_purchase_orders_of_sku", "SKU-1", ("scm", "purchaseOrders"), []),
+    ("purchase_orders_of_sku", "SKU-1", ("scm", "purchaseOrders"), []),
     ("shipments_of_order", "SO-1", ("scm", "shipmentsByOrder"), []),
     ("shipment_by_tracking_number", "T-1", ("scm", "shipments"), None),
     ("supplier", "SUP-1", ("scm", "suppliers"), None),

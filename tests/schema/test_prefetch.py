@@ -236,3 +236,26 @@ def test_a_small_last_level_is_still_in_flight_while_the_rest_is_completed(
     }
     assert late_builds.count == 0
     assert late_builds.in_flight > 0
+
+
+def test_the_finance_of_listed_orders_is_settled_before_its_field_resolves(
+    uncached_graphql: GraphQL, monkeypatch: pytest.MonkeyPatch, late_builds: LateBuilds
+) -> None:
+    from schema.orders import Order
+
+    awaited: list[str] = []
+    finance_later = Order._finance_later
+
+    async def counting(self: Order, loaders: Any) -> Any:
+        awaited.append(self.record.id)
+        return await finance_later(self, loaders)
+
+    monkeypatch.setattr(Order, "_finance_later", counting)
+    query = """{ orderList(createdFrom: "2026-06-01T00:00:00Z", first: 40) { edges { node {
+        id finance { profit { amount } lines { costBasis } } lines { product { code } } } } } }"""
+
+    data = uncached_graphql(query)
+
+    assert len(data["orderList"]["edges"]) == 40
+    assert awaited == []
+    assert late_builds.count == 0
