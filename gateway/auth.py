@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # Shorter RSA keys are forgeable with public effort; refused at start-up.
 MIN_RSA_KEY_BITS = 2048
 
-ALL_SCOPES = frozenset({"crm:read", "erp:read", "scm:read", "orders:write"})
+ALL_SCOPES = frozenset(
+    {"crm:read", "erp:read", "scm:read", "orders:write", "erp:write", "scm:write"}
+)
 
 
 class AuthenticationError(Exception):

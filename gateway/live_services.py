@@ -18,6 +18,7 @@ from gateway.idempotency import Idempotency
 from gateway.pubsub import OrderEvents
 from gateway.runtime import Runtime
 from resolvers.loaders import Loaders
+from schema.flow_runs import FlowRunSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class LiveServices:
     invalidator: Invalidator
     order_events: OrderEvents
     uncached_loaders: Callable[[], Loaders]
+    # What the cross-system flows did (gateway.flows.runs); None without Redis.
+    flow_runs: FlowRunSource | None = None
 
     @classmethod
     def of(cls, runtime: Runtime) -> LiveServices:
@@ -37,6 +40,7 @@ class LiveServices:
             invalidator=runtime.invalidator,
             order_events=runtime.order_events,
             uncached_loaders=uncached_loaders,
+            flow_runs=runtime.flow_runs,
         )
 
     async def order_written(self, order_id: str, customer_id: str) -> None:

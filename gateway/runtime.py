@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
+from redis.asyncio import Redis
 
 from cache.apq import PersistedQueries
 from cache.entity_cache import EntityCache
@@ -18,12 +19,15 @@ from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
 from cache.policy import RequestCachePolicy, kinds_with_ttls
+from cache.redis_clients import close_redis_client, single_server_client
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
 from cache.write_backs import WriteBacks
 from cache.write_budget import WriteBudget
+from gateway.flows.events import EventLog, StreamNames
+from gateway.flows.runs import FlowRunLog
 from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
@@ -35,6 +39,27 @@ from resolvers.keepalive_transport import KeepAliveTransport
 from resolvers.loaders import Loaders, loaders_from
 
 SCHEMA_VERSION = 1
+
+
+def open_flow_log(
+    settings: Settings,
+) -> tuple[Redis | None, EventLog | None, FlowRunLog | None]:
+    """The event log's client: one server (streams are single keys), blocking reads allowed."""
+    if not (settings.redis_url and settings.flows_enabled):
+        return None, None, None
+    redis = single_server_client(
+        settings.redis_url,
+        cluster=settings.redis_cluster,
+        # A consumer's XREADGROUP blocks up to the poll interval: the socket must wait longer.
+        socket_timeout=settings.flows_poll_ms / 1000 + max(settings.redis_timeout_s, 2.0),
+        socket_connect_timeout=max(settings.redis_timeout_s, 1.0),
+    )
+    names = StreamNames.under(settings.cache_prefix)
+    return (
+        redis,
+        EventLog(redis, names, settings.flows_stream_max_len),
+        FlowRunLog(redis, names.runs, settings.flows_runs_kept),
+    )
 
 
 class _NoCookies(httpx.Cookies):
@@ -89,6 +114,10 @@ class Runtime:
     answers: ResponseCache | None
     # Order change notices for subscriptions, shared by every process through Redis.
     order_events: OrderEvents
+    # The durable event log and the record of flow runs (gateway.flows); None without Redis.
+    flow_redis: Redis | None = None
+    event_log: EventLog | None = None
+    flow_runs: FlowRunLog | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -119,7 +148,11 @@ class Runtime:
             orders = await clients.crm.orders_by_ids(list(order_ids))
             return {order_id: order.customer_id for order_id, order in orders.items()}
 
+        flow_redis, event_log, flow_runs = open_flow_log(settings)
         return cls(
+            flow_redis=flow_redis,
+            event_log=event_log,
+            flow_runs=flow_runs,
             settings=settings,
             http=http,
             clients=clients,
@@ -171,6 +204,8 @@ class Runtime:
         return loaders_from(self.fetchers.wrapped(wrap))
 
     async def close(self) -> None:
+        if self.flow_redis is not None:
+            await close_redis_client(self.flow_redis)
         await self.order_events.close()
         await self.http.aclose()
         await self.entity_cache.drain()

@@ -17,6 +17,7 @@ from schema import prefetch
 from schema.access import ensure_visible, hidden_from_customer, visible_record, visible_to
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
+from schema.flow_runs import FlowQueries
 from schema.lookahead import Selection
 from schema.orders import Order
 from schema.paging import PagePosition, decode_cursor, encode_cursor
@@ -95,7 +96,7 @@ def customer_of(record: OrderRecord) -> str:
 
 
 @strawberry.type
-class Query:
+class Query(FlowQueries):
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         customer_id = str(id)
