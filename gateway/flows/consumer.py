@@ -14,6 +14,7 @@ again is safe, as every flow mutation is idempotent by its business key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -100,6 +101,15 @@ class FlowWorker:
                 await self.step()
             except asyncio.CancelledError:
                 raise
+            except ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    logger.exception("flow %s consumer failed; trying again", self.flow.name)
+                else:
+                    # The stream was deleted (by an operator, say): start afresh.
+                    logger.warning("flow %s: consumer group gone; creating it", self.flow.name)
+                await asyncio.sleep(self._config.backoff_base_s)
+                with contextlib.suppress(ResponseError):
+                    await self.ensure_group()
             except Exception:
                 logger.exception("flow %s consumer failed; trying again", self.flow.name)
                 await asyncio.sleep(self._config.backoff_base_s)

@@ -11,7 +11,9 @@ import pytest
 
 from tests.flows.helpers import FlowWorld, eventually, flow_world
 
-PRODUCT = "query($code: ID!) { product(code: $code) { sku availableToPromise openPurchaseOrders { quantity } } }"
+PRODUCT = """query($code: ID!) {
+  product(code: $code) { sku availableToPromise openPurchaseOrders { quantity } }
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def place_order(world: FlowWorld, lines: list[tuple[str, int]]) -> str:
     return order_id
 
 
-def test_a_confirmed_order_beyond_stock_starts_one_production_order_per_short_line_and_buys_the_shortfall(
+def test_a_confirmed_order_beyond_stock_is_produced_per_short_line_and_the_shortfall_bought(
     world: FlowWorld,
 ) -> None:
     sku, promised, on_order = stock_of(world, "P-1001")
