@@ -184,6 +184,3 @@ def deliver(world: FlowWorld, event_id: str) -> httpx.Response:
         headers={"X-Signature": f"sha256={digest}", "Content-Type": "application/json"},
         timeout=30,
     )
-
-
-
