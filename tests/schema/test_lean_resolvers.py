@@ -23,14 +23,21 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
     assert kept == [
         "Customer.orders",  # arguments
         "Mutation.cancelOrder",
+        "Mutation.createProductionOrder",
+        "Mutation.createPurchaseOrder",
         "Mutation.placeOrder",
+        "Mutation.receivePurchaseOrder",
+        "Mutation.recordStockMove",
+        "Mutation.updatePurchaseOrder",
         "Query.customer",  # async root resolvers
         "Query.customers",
+        "Query.flowRuns",
         "Query.order",
         "Query.orderTracking",
         "Query.orders",
         "Query.product",
         "Query.products",
+        "Query.purchaseOrders",
         "Query.shipment",
         "Subscription.orderTrackingUpdated",
     ]
