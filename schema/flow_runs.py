@@ -39,6 +39,8 @@ class FlowRunRecord:
     duration_ms: float
     steps: tuple[FlowStepRecord, ...]
     error: str | None
+    # From the event's append to the log until the run ended (0 when unknown).
+    lag_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,10 @@ class FlowRun:
     @strawberry.field
     def duration_ms(self) -> float:
         return self.record.duration_ms
+
+    @strawberry.field(description="from the event's append to the log until the run ended")
+    def lag_ms(self) -> float:
+        return self.record.lag_ms
 
     @strawberry.field
     def steps(self) -> list[FlowRunStep]:

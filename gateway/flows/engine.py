@@ -74,6 +74,8 @@ class _Run:
         )
 
     def record(self, status: str, error: str | None = None) -> FlowRunRecord:
+        now = time.time()
+        received = self.event.received_at
         return FlowRunRecord(
             id="",
             flow=self.flow.name,
@@ -81,9 +83,10 @@ class _Run:
             event=self.event.as_json(),
             attempt=self.attempt,
             started_at=datetime.fromtimestamp(self.started, UTC).isoformat(),
-            duration_ms=round((time.time() - self.started) * 1000, 1),
+            duration_ms=round((now - self.started) * 1000, 1),
             steps=tuple(self.steps),
             error=error,
+            lag_ms=round((now - received) * 1000, 1) if received else 0.0,
         )
 
 
