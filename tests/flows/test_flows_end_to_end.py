@@ -4,12 +4,14 @@ re-delivery changes nothing upstream (counted in the systems' own records)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.flows.helpers import FlowWorld, eventually, flow_world
+from tests.gateway.scrape import scrape, total
 
 PRODUCT = """query($code: ID!) {
   product(code: $code) { sku availableToPromise openPurchaseOrders { quantity } }
@@ -74,8 +76,9 @@ def test_a_confirmed_order_beyond_stock_is_produced_per_short_line_and_the_short
 
 
 def test_a_received_purchase_order_books_its_quantity_into_the_erp_stock_once(
-    world: FlowWorld,
+    world: FlowWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="supplygraph.flows")
     sku, _, _ = stock_of(world, "P-1001")
     created = world.graphql(
         "mutation($input: PurchaseOrderInput!) { createPurchaseOrder(input: $input) { id } }",
@@ -95,6 +98,21 @@ def test_a_received_purchase_order_books_its_quantity_into_the_erp_stock_once(
     assert moves == [
         {"id": moves[0]["id"], "product_code": "P-1001", "quantity": 7, "origin": po_id}
     ]
+
+    # One structured line per step, naming the flow, the step and its outcome.
+    steps = [
+        (record.flow_step, record.outcome)
+        for record in caplog.records
+        if getattr(record, "flow", None) == "receipt-to-stock" and hasattr(record, "flow_step")
+    ]
+    assert ("mutation recordStockMove", "ok") in steps
+    assert ("read", "ok") in steps
+
+    samples = scrape(world.url)
+    assert total(samples, "supplygraph_flow_events_appended_total", system="scm") >= 2
+    succeeded = {"flow": "receipt-to-stock", "outcome": "succeeded"}
+    assert total(samples, "supplygraph_flow_events_total", **succeeded) >= 1
+    assert total(samples, "supplygraph_flow_lag_seconds_count", flow="receipt-to-stock") >= 1
 
 
 def test_a_re_delivered_event_changes_nothing_upstream(world: FlowWorld) -> None:
