@@ -177,3 +177,63 @@ def send_event(
         timeout=30,
     )
     assert response.status_code == 202, response.text
+
+
+def erp_write(world: FlowWorld, production_id: int, values: dict[str, Any]) -> None:
+    import httpx
+
+    response = httpx.post(
+        f"{world.sims.erp_url}/jsonrpc",
+        headers={"X-Api-Key": world.sims.config.erp_api_key},
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "call",
+            "params": {
+                "model": "mrp.production",
+                "method": "write",
+                "ids": [production_id],
+                "values": values,
+            },
+        },
+        timeout=30,
+    )
+    assert response.json().get("result") is True, response.text
+
+
+def test_a_smaller_then_cancelled_production_plan_reduces_then_cancels_its_purchase_order(
+    world: FlowWorld,
+) -> None:
+    sku, promised, on_order = stock_of(world, "P-1001")
+    order_id = place_order(world, [("P-1001", promised + on_order + 30)])
+    [production] = eventually(lambda: world.productions_of(order_id))
+
+    def purchase() -> dict[str, Any] | None:
+        found = [
+            po for po in world.purchase_orders_of(sku) if po["reference"] == production["name"]
+        ]
+        return found[0] if found else None
+
+    assert eventually(purchase)["quantity"] == 30
+
+    erp_write(world, production["id"], {"product_qty": production["product_qty"] - 10})
+    eventually(lambda: purchase() if purchase()["quantity"] == 20 else None)  # type: ignore[index]
+
+    erp_write(world, production["id"], {"state": "cancel"})
+    cancelled = eventually(lambda: purchase() if purchase()["status"] == "cancelled" else None)  # type: ignore[index]
+    assert cancelled["reference"] == production["name"]
+    assert (
+        len([po for po in world.purchase_orders_of(sku) if po["reference"] == production["name"]])
+        == 1
+    )
+
+
+def test_flow_runs_are_paged_newest_first(world: FlowWorld) -> None:
+    query = """query($after: String) { flowRuns(first: 2, after: $after) {
+      edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    first = world.graphql(query)["flowRuns"]
+    assert first["pageInfo"]["hasNextPage"]
+    second = world.graphql(query, {"after": first["pageInfo"]["endCursor"]})["flowRuns"]
+    ids = [edge["node"]["id"] for edge in first["edges"] + second["edges"]]
+    assert len(ids) == len(set(ids)) == 4
+    assert ids == sorted(ids, key=lambda run_id: tuple(map(int, run_id.split("-"))), reverse=True)
