@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
-from redis.asyncio import Redis
 
 from cache.apq import PersistedQueries
 from cache.entity_cache import EntityCache
@@ -19,14 +18,14 @@ from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
 from cache.policy import RequestCachePolicy, kinds_with_ttls
-from cache.redis_clients import close_redis_client, single_server_client
+from cache.redis_clients import close_redis_client, open_redis_client
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
 from cache.write_backs import WriteBacks
 from cache.write_budget import WriteBudget
-from gateway.flows.events import EventLog, StreamNames
+from gateway.flows.events import EventLog, FlowRedis, StreamNames
 from gateway.flows.runs import FlowRunLog
 from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
@@ -43,16 +42,17 @@ SCHEMA_VERSION = 1
 
 def open_flow_log(
     settings: Settings,
-) -> tuple[Redis | None, EventLog | None, FlowRunLog | None]:
-    """The event log's client: one server (streams are single keys), blocking reads allowed."""
+) -> tuple[FlowRedis | None, EventLog | None, FlowRunLog | None]:
+    """The event log's client (a Cluster's too: each flow key is a single key), its socket
+    timeout long enough for the consumers' blocking reads."""
     if not (settings.redis_url and settings.flows_enabled):
         return None, None, None
-    redis = single_server_client(
+    redis = open_redis_client(
         settings.redis_url,
         cluster=settings.redis_cluster,
         # A consumer's XREADGROUP blocks up to the poll interval: the socket must wait longer.
-        socket_timeout=settings.flows_poll_ms / 1000 + max(settings.redis_timeout_s, 2.0),
-        socket_connect_timeout=max(settings.redis_timeout_s, 1.0),
+        socket_timeout_s=settings.flows_poll_ms / 1000 + max(settings.redis_timeout_s, 2.0),
+        connect_timeout_s=max(settings.redis_timeout_s, 1.0),
     )
     names = StreamNames.under(settings.cache_prefix)
     return (
@@ -115,7 +115,7 @@ class Runtime:
     # Order change notices for subscriptions, shared by every process through Redis.
     order_events: OrderEvents
     # The durable event log and the record of flow runs (gateway.flows); None without Redis.
-    flow_redis: Redis | None = None
+    flow_redis: FlowRedis | None = None
     event_log: EventLog | None = None
     flow_runs: FlowRunLog | None = None
 

@@ -23,13 +23,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gateway.flows import metrics
 from gateway.flows.definitions import Flow
 from gateway.flows.engine import FlowEngine, FlowFailed
-from gateway.flows.events import BadEvent, DomainEvent, StreamNames
+from gateway.flows.events import BadEvent, DomainEvent, FlowRedis, StreamNames
 from gateway.flows.runs import FlowRunLog
 from schema.flow_runs import FlowRunRecord
 
@@ -69,7 +68,7 @@ def group_of(flow: Flow) -> str:
 class FlowWorker:
     def __init__(
         self,
-        redis: Redis,
+        redis: FlowRedis,
         names: StreamNames,
         flow: Flow,
         engine: FlowEngine,
@@ -218,10 +217,8 @@ class FlowWorker:
             await self._failed(entry_id, fields, run, attempts_field, attempt)
             return
         await self._runs.add(run)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xack(self._names.events, self.group, entry_id)
-            pipe.hdel(self._names.attempts, attempts_field)
-            await pipe.execute()
+        await self._redis.xack(self._names.events, self.group, entry_id)
+        await self._redis.hdel(self._names.attempts, attempts_field)
         metrics.EVENTS_HANDLED.labels(self.flow.name, run.status).inc()
         if event.received_at:
             metrics.LAG.labels(self.flow.name).observe(max(0.0, time.time() - event.received_at))

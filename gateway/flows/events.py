@@ -22,6 +22,10 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+
+# One server, Sentinel's master or a Cluster: every flow command names a single key.
+FlowRedis = Redis | RedisCluster
 
 
 class BadEvent(ValueError):
@@ -121,7 +125,7 @@ class StreamNames:
 class EventLog:
     """Appends domain events; a failed append raises (the webhook is then refused, 503)."""
 
-    def __init__(self, redis: Redis, names: StreamNames, max_len: int) -> None:
+    def __init__(self, redis: FlowRedis, names: StreamNames, max_len: int) -> None:
         self.redis = redis
         self.names = names
         self._max_len = max_len

@@ -10,8 +10,8 @@ import dataclasses
 from typing import Any
 
 import orjson
-from redis.asyncio import Redis
 
+from gateway.flows.events import FlowRedis
 from schema.flow_runs import FlowRunPage, FlowRunRecord, FlowStepRecord
 
 # Entries looked at per round trip while filtering by flow or status.
@@ -30,7 +30,7 @@ def _run_of(entry_id: str, raw: dict[Any, Any]) -> FlowRunRecord:
 
 
 class FlowRunLog:
-    def __init__(self, redis: Redis, stream: str, kept: int) -> None:
+    def __init__(self, redis: FlowRedis, stream: str, kept: int) -> None:
         self._redis = redis
         self._stream = stream
         self._kept = kept
