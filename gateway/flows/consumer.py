@@ -85,17 +85,31 @@ class FlowWorker:
         # Entries of ours that failed, and when to try each again.
         self._due: dict[str, float] = {}
         self._next_claim = 0.0
+        # A new group starts with what was appended since this process started: a new
+        # flow does not act on old history, and Redis being down at start-up loses nothing.
+        self._start_id = f"{int(time.time() * 1000)}-0"
 
     async def ensure_group(self) -> None:
-        """The group starts at the stream's end: a new flow does not act on old history."""
         try:
-            await self._redis.xgroup_create(self._names.events, self.group, id="$", mkstream=True)
+            await self._redis.xgroup_create(
+                self._names.events, self.group, id=self._start_id, mkstream=True
+            )
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
 
     async def run_forever(self) -> None:
-        await self.ensure_group()
+        while True:
+            try:
+                await self.ensure_group()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning(
+                    "flow %s cannot create its consumer group yet: %s", self.flow.name, error
+                )
+                await asyncio.sleep(self._config.backoff_max_s)
         while True:
             try:
                 await self.step()

@@ -52,8 +52,8 @@ class FlowService:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        for worker in self.workers:
-            await worker.ensure_group()
+        # Each worker creates its group itself, as soon as Redis answers: the gateway
+        # serves reads without Redis, so it starts without it too.
         self._tasks = [
             asyncio.create_task(worker.run_forever(), name=f"flow:{worker.flow.name}")
             for worker in self.workers
