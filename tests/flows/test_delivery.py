@@ -51,11 +51,14 @@ def test_a_flow_whose_upstream_is_down_is_retried_and_done_once_it_is_back() -> 
 
         [production] = eventually(lambda: world.productions_of(order_id))
         assert production["origin"] == f"{order_id}/1"
-        [done] = [
-            run
-            for run in world.flow_runs("order-to-production", "succeeded")
-            if order_id in run["event"]["keys"]
-        ]
+        # The run is recorded a moment after its write reached the ERP.
+        [done] = eventually(
+            lambda: [
+                run
+                for run in world.flow_runs("order-to-production", "succeeded")
+                if order_id in run["event"]["keys"]
+            ]
+        )
         assert done["attempt"] > len(failures()) >= 2
         assert all("UPSTREAM_UNAVAILABLE" in (run["error"] or "") for run in failures())
         assert world.productions_of(order_id) == [production]
