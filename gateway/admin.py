@@ -1,4 +1,5 @@
-"""Operator calls: ``POST /admin/cache/{system}/drop`` forgets every cached entry of a system.
+"""Operator calls: ``POST /admin/cache/{system}/drop`` forgets every cached entry of a system
+(the flows' dead-letter calls are in ``gateway.flows.admin``).
 
 When the cache cannot be reached the answer is 503 with ``Retry-After``, never a count.
 
@@ -16,7 +17,8 @@ from gateway.webhooks import RETRY_AFTER_S, problem
 from resolvers.clients import SYSTEMS
 
 
-async def drop_system_cache(request: Request) -> JSONResponse:
+async def admin_refusal(request: Request, what: str) -> JSONResponse | None:
+    """The 401/403 for a request without an admin-scope token; None when it has one."""
     runtime: Runtime = request.app.state.runtime
     authorization = request.headers.get("authorization")
     if not authorization:
@@ -29,7 +31,15 @@ async def drop_system_cache(request: Request) -> JSONResponse:
     except AuthenticationError as error:
         return problem(401, "UNAUTHENTICATED", str(error))
     if not viewer.may("admin") or viewer.is_customer:
-        return problem(403, "FORBIDDEN", "dropping the cache needs the admin scope")
+        return problem(403, "FORBIDDEN", f"{what} needs the admin scope")
+    return None
+
+
+async def drop_system_cache(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    refusal = await admin_refusal(request, "dropping the cache")
+    if refusal is not None:
+        return refusal
     system = request.path_params["system"]
     if system not in SYSTEMS:
         return problem(404, "NOT_FOUND", f"no system {system!r}")

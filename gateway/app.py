@@ -15,6 +15,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
 from gateway.body_limits import BodyLimitMiddleware, body_limits
+from gateway.flows.admin import list_dead_letters, replay_dead_letter
+from gateway.flows.service import FlowService
 from gateway.live_graphql import LiveGraphQL
 from gateway.observability.logging_setup import configure_logging_from
 from gateway.observability.setup import (
@@ -97,6 +99,10 @@ def create_app(settings: Settings) -> Starlette:
         gc.collect()
         gc.freeze()
         observed = observe_runtime(app, runtime)
+        flows = FlowService(schema, runtime) if runtime.event_log is not None else None
+        app.state.flows = flows
+        if flows is not None:
+            await flows.start()
         logger.info(
             "supplygraph gateway up: crm=%s erp=%s scm=%s cache=%s",
             settings.crm_url,
@@ -115,6 +121,8 @@ def create_app(settings: Settings) -> Starlette:
                 subgraph.runtime = None
             if graphql.rate_limiter is not None:
                 await graphql.rate_limiter.close()
+            if flows is not None:
+                await flows.stop()
             await observed.stop()
             await runtime.close()
 
@@ -130,6 +138,12 @@ def create_app(settings: Settings) -> Starlette:
             *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
+            Route("/admin/flows/dead-letters", list_dead_letters, methods=["GET"]),
+            Route(
+                "/admin/flows/dead-letters/{letter_id}/replay",
+                replay_dead_letter,
+                methods=["POST"],
+            ),
         ],
         lifespan=lifespan,
         middleware=[

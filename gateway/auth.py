@@ -31,7 +31,10 @@ MIN_RSA_KEY_BITS = 2048
 # `cache:bypass`: the token's `Cache-Control: no-cache` is honoured (others are answered
 # from the cache as usual: a cold read costs every upstream a call).
 CACHE_BYPASS_SCOPE = "cache:bypass"
-ALL_SCOPES = frozenset({"crm:read", "erp:read", "scm:read", "orders:write", CACHE_BYPASS_SCOPE})
+ALL_SCOPES = frozenset(
+    {"crm:read", "erp:read", "scm:read", "orders:write", "erp:write", "scm:write"}
+    | {CACHE_BYPASS_SCOPE}
+)
 
 
 class AuthenticationError(Exception):

@@ -135,7 +135,29 @@ def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) 
         and not settings.jwt_jwks_url
     ):
         update |= {"jwt_secret": SecretStr(DEMO_JWT_SECRET), "auth_disabled": True}
+    if settings.redis_url is None:
+        # The cross-system flows keep their event log in Redis: use a local one if it runs.
+        redis_url = local_redis_url()
+        if redis_url is not None:
+            update["redis_url"] = redis_url
+            logger.warning("demo: using the Redis at %s (cache, flows' event log)", redis_url)
+        else:
+            logger.warning("demo: no Redis on 127.0.0.1:6379, so the cross-system flows are off")
     return settings.model_copy(update=update)
+
+
+def local_redis_url(host: str = "127.0.0.1", port: int = 6379) -> str | None:
+    """``redis://host:port/0`` if a Redis answers there, else None."""
+    import redis
+
+    client = redis.Redis(host=host, port=port, socket_connect_timeout=0.3, socket_timeout=0.3)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        return None
+    finally:
+        client.close()
+    return f"redis://{host}:{port}/0"
 
 
 def print_demo_tokens(settings: Settings) -> None:
@@ -209,7 +231,7 @@ def serve(args: argparse.Namespace) -> None:
         )
         return
     # Worker processes rebuild their settings from the environment they inherit.
-    for name in ("crm_url", "erp_url", "scm_url", "jwt_secret", "auth_disabled"):
+    for name in ("crm_url", "erp_url", "scm_url", "jwt_secret", "auth_disabled", "redis_url"):
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             value = value.get_secret_value()

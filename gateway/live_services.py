@@ -19,6 +19,7 @@ from gateway.pubsub import OrderEvents
 from gateway.runtime import Runtime
 from gateway.stock_alerts import StockAlerts
 from resolvers.loaders import Loaders
+from schema.flow_runs import FlowRunSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class LiveServices:
     order_events: OrderEvents
     stock_alerts: StockAlerts
     uncached_loaders: Callable[[], Loaders]
+    # What the cross-system flows did (gateway.flows.runs); None without Redis.
+    flow_runs: FlowRunSource | None = None
 
     @classmethod
     def of(cls, runtime: Runtime) -> LiveServices:
@@ -40,6 +43,7 @@ class LiveServices:
             order_events=runtime.order_events,
             stock_alerts=runtime.stock_alerts,
             uncached_loaders=uncached_loaders,
+            flow_runs=runtime.flow_runs,
         )
 
     async def order_written(self, order_id: str, customer_id: str) -> None:

@@ -18,12 +18,15 @@ from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
 from cache.policy import RequestCachePolicy, kinds_with_ttls
+from cache.redis_clients import close_redis_client, open_redis_client
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.store import CacheStore
 from cache.wiring import open_store
 from cache.write_backs import WriteBacks
 from cache.write_budget import WriteBudget
+from gateway.flows.events import EventLog, FlowRedis, StreamNames
+from gateway.flows.runs import FlowRunLog
 from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
@@ -36,6 +39,28 @@ from resolvers.keepalive_transport import KeepAliveTransport
 from resolvers.loaders import Loaders, loaders_from
 
 SCHEMA_VERSION = 1
+
+
+def open_flow_log(
+    settings: Settings,
+) -> tuple[FlowRedis | None, EventLog | None, FlowRunLog | None]:
+    """The event log's client (a Cluster's too: each flow key is a single key), its socket
+    timeout long enough for the consumers' blocking reads."""
+    if not (settings.redis_url and settings.flows_enabled):
+        return None, None, None
+    redis = open_redis_client(
+        settings.redis_url,
+        cluster=settings.redis_cluster,
+        # A consumer's XREADGROUP blocks up to the poll interval: the socket must wait longer.
+        socket_timeout_s=settings.flows_poll_ms / 1000 + max(settings.redis_timeout_s, 2.0),
+        connect_timeout_s=max(settings.redis_timeout_s, 1.0),
+    )
+    names = StreamNames.under(settings.cache_prefix)
+    return (
+        redis,
+        EventLog(redis, names, settings.flows_stream_max_len),
+        FlowRunLog(redis, names.runs, settings.flows_runs_kept),
+    )
 
 
 class _NoCookies(httpx.Cookies):
@@ -92,6 +117,10 @@ class Runtime:
     order_events: OrderEvents
     # Stock crossing reorder points, detected once and told to every process.
     stock_alerts: StockAlerts
+    # The durable event log and the record of flow runs (gateway.flows); None without Redis.
+    flow_redis: FlowRedis | None = None
+    event_log: EventLog | None = None
+    flow_runs: FlowRunLog | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -122,7 +151,11 @@ class Runtime:
             orders = await clients.crm.orders_by_ids(list(order_ids))
             return {order_id: order.customer_id for order_id, order in orders.items()}
 
+        flow_redis, event_log, flow_runs = open_flow_log(settings)
         return cls(
+            flow_redis=flow_redis,
+            event_log=event_log,
+            flow_runs=flow_runs,
             settings=settings,
             http=http,
             clients=clients,
@@ -181,6 +214,8 @@ class Runtime:
         return loaders_from(self.fetchers.wrapped(wrap))
 
     async def close(self) -> None:
+        if self.flow_redis is not None:
+            await close_redis_client(self.flow_redis)
         await self.order_events.close()
         await self.stock_alerts.close()
         await self.http.aclose()

@@ -133,6 +133,21 @@ class Settings(BaseModel):
     max_batch_operations: int = 10
     introspection: bool = True
 
+    # Cross-system flows (gateway.flows), on whenever Redis is configured. GATEWAY_FLOWS
+    # names a JSON file of more flows (the shipped ones are gateway/flows/flows.json).
+    flows_enabled: bool = True
+    flows: str | None = None
+    flows_stream_max_len: int = 100_000
+    flows_runs_kept: int = 10_000
+    # A consumer blocks this long per read; entries pending this long at a consumer are
+    # taken over by another (a replica that died mid-run); after this many failed runs
+    # an event goes to the dead letters; retries back off from base to max.
+    flows_poll_ms: int = 1000
+    flows_claim_idle_ms: int = 60_000
+    flows_max_attempts: int = 5
+    flows_backoff_base_s: float = 0.5
+    flows_backoff_max_s: float = 20.0
+
     # Benchmarks only: one upstream call per parent object, no batching, no memo.
     naive_loaders: bool = False
 

@@ -3,8 +3,9 @@
 The signature is checked over the raw body, in constant time, before anything is parsed.
 The event's ``data`` is never trusted as the new state: the named keys are dropped and
 the next question re-reads them from their system. The answer is 202 as soon as the
-entries are dropped and the orders it names are announced to the subscriptions of every
-gateway process.
+entries are dropped, the event is appended to the durable event log the flows read
+(``gateway.flows.events``; with Redis) and the orders it names are announced to the
+subscriptions of every gateway process.
 
 Order: verify → parse → check (not mark) seen → apply → mark seen. An event is marked
 seen only once it has been applied, so a repeated ``event_id`` is acknowledged and
@@ -27,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cache.invalidation import Invalidation, mark_seen, was_seen
+from gateway.flows.events import DomainEvent
+from gateway.flows.metrics import EVENTS_APPENDED
 from gateway.observability.webhook_metrics import counted_webhook
 from gateway.runtime import Runtime
 from gateway.webhook_orders import orders_named_by
@@ -106,6 +109,15 @@ async def receive_webhook(request: Request) -> JSONResponse:
         return not_applied(system, event, event_id)
     if not invalidation.applied:
         return not_applied(system, event, event_id)
+    if runtime.event_log is not None:
+        # Part of "applied": an event not in the log is refused, and the sender's retry
+        # appends it (the event_id check above keeps an applied one from going in twice).
+        try:
+            await runtime.event_log.append(DomainEvent.from_webhook(system, body))
+        except Exception:
+            logger.exception("webhook %s %s %s: event log append failed", system, event, event_id)
+            return not_applied(system, event, event_id)
+        EVENTS_APPENDED.labels(system, event).inc()
     # After the drop, so that the subscribers' re-reads see the new state.
     await runtime.order_events.publish(orders_named_by(system, event, keys))
     if (system, event) == STOCK_CHANGED:

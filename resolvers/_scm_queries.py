@@ -39,7 +39,29 @@ query Suppliers($ids: [ID!]!) {
 PURCHASE_ORDERS: Final = """
 query PurchaseOrders($skus: [String!]!, $openOnly: Boolean) {
   purchaseOrders(skus: $skus, openOnly: $openOnly) {
-    id supplierId sku quantity unitCost expectedAt status
+    id supplierId sku quantity unitCost expectedAt status reference
   }
 }
+"""
+
+PURCHASE_ORDER_FIELDS: Final = "id supplierId sku quantity unitCost expectedAt status reference"
+
+CREATE_PURCHASE_ORDER: Final = f"""
+mutation CreatePurchaseOrder($input: PurchaseOrderInput!) {{
+  createPurchaseOrder(input: $input) {{ {PURCHASE_ORDER_FIELDS} }}
+}}
+"""
+
+UPDATE_PURCHASE_ORDER: Final = f"""
+mutation UpdatePurchaseOrder($id: ID!, $quantity: Int, $expectedAt: String) {{
+  updatePurchaseOrder(id: $id, quantity: $quantity, expectedAt: $expectedAt) {{
+    {PURCHASE_ORDER_FIELDS}
+  }}
+}}
+"""
+
+RECEIVE_PURCHASE_ORDER: Final = f"""
+mutation ReceivePurchaseOrder($id: ID!, $warehouse: String!) {{
+  receivePurchaseOrder(id: $id, warehouse: $warehouse) {{ {PURCHASE_ORDER_FIELDS} }}
+}}
 """

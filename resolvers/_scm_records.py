@@ -68,4 +68,5 @@ def read_purchase_order(order: JsonObject) -> PurchaseOrderRecord:
         unit_cost=order.decimal_number("unitCost"),
         expected_at=order.timestamp("expectedAt"),
         status=order.text("status"),
+        reference=order.optional_text("reference"),
     )

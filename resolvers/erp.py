@@ -1,4 +1,8 @@
-"""The ERP client: Odoo-style JSON-RPC 2.0 ``search_read`` over one endpoint."""
+"""The ERP client: Odoo-style JSON-RPC 2.0 ``search_read``, ``create`` and ``write``.
+
+Writes are sent once (never retried by the HTTP layer); what makes sending one again
+harmless is the record's ``origin``, which the ERP treats as an idempotency key.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from resolvers.records import InvoiceRecord, PartnerRecord, ProductionRecord, Pr
 from resolvers.resilience import BreakerState, ResilienceConfig
 
 _JSONRPC = "/jsonrpc"
+STOCK_MOVE_MODEL = "stock.move"
 # Paging needs a stable order, or a record could move between pages while we read.
 _PAGING_ORDER = "id asc"
 
@@ -105,6 +110,79 @@ class ErpClient:
         )
         body = self._endpoint.json_body(operation, response)
         return self._result_of(operation, request_id, body)
+
+    async def create(self, model: str, values: Sequence[dict[str, Any]]) -> list[int]:
+        """``create`` of records; a value whose ``origin`` exists answers the existing id."""
+        result = await self._call(
+            f"create {model}", {"model": model, "method": "create", "values": list(values)}
+        )
+        if not (isinstance(result, list) and all(isinstance(item, int) for item in result)):
+            raise UpstreamBadResponse(
+                "erp", self._endpoint.describe(f"create {model}", "result is not a list of ids")
+            )
+        return [int(item) for item in result]
+
+    async def write(self, model: str, ids: Sequence[int], values: dict[str, Any]) -> None:
+        await self._call(
+            f"write {model}",
+            {"model": model, "method": "write", "ids": list(ids), "values": values},
+        )
+
+    async def create_production(
+        self, *, origin: str, sale_ref: str | None, product_code: str, quantity: int
+    ) -> ProductionRecord:
+        """One production order, created once per ``origin``; answered as the ERP holds it."""
+        values = {
+            "origin": origin,
+            "sale_ref": sale_ref or False,
+            "product_code": product_code,
+            "product_qty": quantity,
+        }
+        [production_id] = await self.create(PRODUCTION_MODEL, [values])
+        return await self.production_by_id(production_id)
+
+    async def production_by_id(self, production_id: int) -> ProductionRecord:
+        raws = await self.search_read(
+            PRODUCTION_MODEL, [["id", "=", production_id]], PRODUCTION_FIELDS, limit=1
+        )
+        with self._endpoint.decoding(f"search_read {PRODUCTION_MODEL}"):
+            records = [read_production(raw) for raw in raws]
+        if not records:
+            raise UpstreamBadResponse(
+                "erp", self._endpoint.describe("create", f"production {production_id} not found")
+            )
+        return records[0]
+
+    async def record_stock_move(
+        self, *, product_code: str, quantity: int, origin: str, reference: str | None
+    ) -> int:
+        """One move in the ERP's stock book, booked once per ``origin`` (e.g. the SCM PO)."""
+        values: dict[str, Any] = {
+            "product_code": product_code,
+            "quantity": quantity,
+            "origin": origin,
+        }
+        if reference:
+            values["reference"] = reference
+        [move_id] = await self.create(STOCK_MOVE_MODEL, [values])
+        return move_id
+
+    async def _call(self, operation: str, params: dict[str, Any]) -> object:
+        """One write call; its raw ``result``. Sent once: no retry at this layer."""
+        request_id = next(self._request_ids)
+        response = await self._endpoint.request(
+            operation,
+            "POST",
+            _JSONRPC,
+            idempotent=False,
+            json={"jsonrpc": "2.0", "id": request_id, "method": "call", "params": params},
+        )
+        body = self._endpoint.json_body(operation, response)
+        with self._endpoint.decoding(operation):
+            envelope = JsonObject(body, "response")
+            if envelope.has("error"):
+                raise self._rejection(operation, envelope.object("error"))
+            return envelope.required("result")
 
     async def products_by_codes(self, codes: Sequence[str]) -> dict[str, ProductRecord]:
         products = await self._read_where_in(

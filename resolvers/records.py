@@ -180,3 +180,5 @@ class PurchaseOrderRecord:
     unit_cost: Decimal
     expected_at: datetime
     status: str  # open | received | cancelled
+    # The caller's idempotency key (contract v2), e.g. the ERP production order.
+    reference: str | None = None

@@ -8,7 +8,13 @@ from typing import TypeVar
 
 import httpx
 
-from gateway.errors import UpstreamRejected
+from gateway.errors import (
+    ConflictError,
+    InputValidationError,
+    NotFoundError,
+    SupplyGraphError,
+    UpstreamRejected,
+)
 from resolvers import _scm_queries as queries
 from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
 from resolvers._decode import JsonObject
@@ -136,6 +142,57 @@ class ScmClient:
         pages = await gather_per_chunk(wanted, SCM_SKUS_PER_CALL, orders_of)
         return group_by_key(wanted, chain.from_iterable(pages), lambda order: order.sku)
 
+    async def create_purchase_order(
+        self, *, sku: str, quantity: int, reference: str, expected_at: str | None = None
+    ) -> PurchaseOrderRecord:
+        """Idempotent by ``reference``: the SCM answers the first PO made under it."""
+        payload: dict[str, object] = {"sku": sku, "quantity": quantity, "reference": reference}
+        if expected_at is not None:
+            payload["expectedAt"] = expected_at
+        return await self._mutate(
+            "createPurchaseOrder", queries.CREATE_PURCHASE_ORDER, {"input": payload}
+        )
+
+    async def update_purchase_order(
+        self, purchase_order_id: str, *, quantity: int | None, expected_at: str | None = None
+    ) -> PurchaseOrderRecord:
+        """Quantity or date of an open PO; quantity 0 cancels it."""
+        return await self._mutate(
+            "updatePurchaseOrder",
+            queries.UPDATE_PURCHASE_ORDER,
+            {"id": purchase_order_id, "quantity": quantity, "expectedAt": expected_at},
+        )
+
+    async def receive_purchase_order(
+        self, purchase_order_id: str, warehouse: str
+    ) -> PurchaseOrderRecord:
+        return await self._mutate(
+            "receivePurchaseOrder",
+            queries.RECEIVE_PURCHASE_ORDER,
+            {"id": purchase_order_id, "warehouse": warehouse},
+        )
+
+    async def _mutate(
+        self, root_field: str, document: str, variables: Mapping[str, object]
+    ) -> PurchaseOrderRecord:
+        """One mutation, sent once (never retried here); the SCM's error codes typed."""
+        response = await self._endpoint.request(
+            root_field,
+            "POST",
+            _GRAPHQL,
+            idempotent=False,
+            json={"query": document, "variables": dict(variables)},
+        )
+        body = self._endpoint.json_body(root_field, response)
+        with self._endpoint.decoding(root_field):
+            envelope = JsonObject(body, "response")
+            errors = envelope.optional_array("errors")
+            if errors:
+                raise _typed_refusal(errors) or UpstreamRejected(
+                    "scm", self._endpoint.describe(root_field, _summary(errors))
+                )
+            return read_purchase_order(envelope.object("data").object(root_field))
+
     async def _query(
         self,
         root_field: str,
@@ -174,3 +231,18 @@ def _summary(errors: list[object]) -> str:
     if len(errors) > 1:
         text = f"{text} (and {len(errors) - 1} more)"
     return text
+
+
+def _typed_refusal(errors: list[object]) -> SupplyGraphError | None:
+    """The SCM's NOT_FOUND / CONFLICT / INVALID as the gateway's own errors."""
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    extensions = first.get("extensions")
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    message = str(first.get("message") or "refused by the SCM")
+    if code == "NOT_FOUND":
+        return NotFoundError(message)
+    if code == "CONFLICT":
+        return ConflictError(message)
+    if code == "INVALID":
+        return InputValidationError(message, {"scm": message})
+    return None

@@ -94,6 +94,15 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("Mutation", "placeOrder"): WRITE,
     ("Mutation", "cancelOrder"): WRITE,
     ("Subscription", "orderTrackingUpdated"): CRM,
+    # Writes to the ERP and the SCM (schema.supply_writes): staff, and the flow engine's
+    # service identity, which holds exactly these scopes and the three read ones.
+    ("Mutation", "createProductionOrder"): Rule(("erp:write",), staff_only=True),
+    ("Mutation", "recordStockMove"): Rule(("erp:write",), staff_only=True),
+    ("Mutation", "createPurchaseOrder"): Rule(("scm:write",), staff_only=True),
+    ("Mutation", "updatePurchaseOrder"): Rule(("scm:write",), staff_only=True),
+    ("Mutation", "receivePurchaseOrder"): Rule(("scm:write",), staff_only=True),
+    ("Query", "purchaseOrders"): Rule(("scm:read",), staff_only=True),
+    ("Query", "flowRuns"): Rule((), staff_only=True),
 }
 
 

@@ -20,6 +20,7 @@ from schema.access import ensure_own_customer, ensure_visible
 from schema.context import Info
 from schema.orders import Order
 from schema.products import available_quantity
+from schema.supply_writes import SupplyWrites
 from schema.write_once import write_once
 
 
@@ -105,7 +106,7 @@ async def order_written(info: Info, record: OrderRecord) -> None:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(SupplyWrites):
     @strawberry.mutation(
         description="Creates the order in the CRM; warns (does not fail) where a line exceeds "
         "availableToPromise, naming the product code"

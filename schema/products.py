@@ -129,6 +129,10 @@ class PurchaseOrder:
     def status(self) -> str:
         return self.record.status
 
+    @strawberry.field(description="The caller's idempotency key, e.g. the ERP production order")
+    def reference(self) -> str | None:
+        return self.record.reference
+
 
 @strawberry.type
 class Product:

@@ -20,6 +20,7 @@ from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
 from schema.finance import FinanceGrouping, FinanceSummary
 from schema.finance_summary import finance_summary
+from schema.flow_runs import FlowQueries
 from schema.lookahead import Selection
 from schema.low_stock import StockShortfallConnection, low_stock_page
 from schema.order_list import OrderConnection, order_page
@@ -101,7 +102,7 @@ def customer_of(record: OrderRecord) -> str:
 
 
 @strawberry.type
-class Query:
+class Query(FlowQueries):
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         customer_id = str(id)

@@ -31,6 +31,9 @@ def gateway_settings(simulators: Any, **overrides: Any) -> Settings:
         # Simulators, gateway and test share one process here: allow for GIL waits.
         "redis_timeout_s": 1.0,
         "cache_prefix": f"sgtest-{uuid.uuid4().hex[:8]}",
+        # The flows write to the systems; tests of them turn them on (tests/flows), others
+        # share the session's systems and count their calls.
+        "flows_enabled": False,
     }
     return Settings(**{**values, **overrides})
 

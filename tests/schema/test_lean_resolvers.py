@@ -23,11 +23,17 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
     assert kept == [
         "Customer.orders",  # arguments
         "Mutation.cancelOrder",
+        "Mutation.createProductionOrder",
+        "Mutation.createPurchaseOrder",
         "Mutation.placeOrder",
+        "Mutation.receivePurchaseOrder",
+        "Mutation.recordStockMove",
+        "Mutation.updatePurchaseOrder",
         "Query.customer",  # async root resolvers
         "Query.customers",
         "Query.financeSummary",
         "Query.lowStock",
+        "Query.flowRuns",
         "Query.order",
         "Query.orderList",
         "Query.orderTracking",
@@ -35,6 +41,7 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
         "Query.product",
         "Query.productList",
         "Query.products",
+        "Query.purchaseOrders",
         "Query.shipment",
         "Subscription.orderTrackingUpdated",
         "Subscription.stockAlerts",
