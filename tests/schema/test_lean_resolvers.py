@@ -32,8 +32,8 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
         "Query.customer",  # async root resolvers
         "Query.customers",
         "Query.financeSummary",
-        "Query.lowStock",
         "Query.flowRuns",
+        "Query.lowStock",
         "Query.order",
         "Query.orderList",
         "Query.orderTracking",
