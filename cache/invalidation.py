@@ -73,12 +73,14 @@ DIRECT_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
 # products an order's lines hold, or which product a plan made for stock is of, the
 # event does not say (a new order was never cached; ``production.updated`` names
 # sale_refs, and none for plans made for stock), and a product.updated may change the
-# sku of any product in the one cached catalogue.
+# sku of any product in the one cached catalogue. Nor does any event say which pages of a
+# list (customers, the order feed) hold, or will hold, what it names.
 WHOLE_ENTITY_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("crm", "order.created"): ("open_orders_of_product",),
-    ("crm", "order.updated"): ("open_orders_of_product",),
+    ("crm", "customer.updated"): ("customer_page",),
+    ("crm", "order.created"): ("open_orders_of_product", "order_page"),
+    ("crm", "order.updated"): ("open_orders_of_product", "order_page"),
     ("erp", "production.updated"): ("open_plans_of_product",),
-    ("erp", "product.updated"): ("products_with_sku", "product_of_sku"),
+    ("erp", "product.updated"): ("product_catalog", "product_of_sku"),
 }
 ORDER_EVENTS: frozenset[tuple[str, str]] = frozenset(
     {("crm", "order.created"), ("crm", "order.updated")}
@@ -143,17 +145,8 @@ class Invalidator:
                 for entity in DIRECT_EVENTS[system, event]
                 for cache_key in self._keys_of(entity, keys)
             ]
-            if (system, event) == ("crm", "customer.updated") and "customer_page" in self._kinds:
-                # Which pages hold a customer is not known by key: every page goes.
-                await self._drop_pattern(generation, "crm", "customer_page")
-            if (system, event) == ("erp", "product.updated") and "product_catalog" in self._kinds:
-                # The catalogue is one entry holding every product.
-                await self._drop_pattern(generation, "erp", "product_catalog")
             return await self._drop(Invalidation(True, dropped), generation)
         if (system, event) in ORDER_EVENTS:
-            if "order_page" in self._kinds:
-                # Which feed pages hold an order (or will, once created) is not known by key.
-                await self._drop_pattern(generation, "crm", "order_page")
             return await self._drop(await self._order_invalidation(keys), generation)
         return await self._drop(await self._shipment_invalidation(keys), generation)
 

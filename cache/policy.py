@@ -71,8 +71,6 @@ DEFAULT_KINDS: Mapping[str, EntityKind] = {
         # Product demand: an order event drops every product's list (see invalidation).
         entity_kind("crm", "open_orders_of_product", 30),
         entity_kind("erp", "open_plans_of_product", 30),
-        # The catalogue of skus lowStock enumerates; a product.updated drops it.
-        entity_kind("erp", "products_with_sku", 300),
         entity_kind("erp", "product_of_sku", 300),
     )
 }

@@ -42,6 +42,5 @@ VALUE_TYPES: Mapping[str, object] = {
     "supplier": SupplierRecord | None,
     "open_orders_of_product": list[OrderRecord],
     "open_plans_of_product": list[ProductionRecord],
-    "products_with_sku": list[ProductRecord],
     "product_of_sku": ProductRecord | None,
 }

@@ -236,13 +236,6 @@ class ErpClient:
             distinct_keys(codes), productions, lambda production: production.product_code
         )
 
-    async def products_with_skus(self) -> list[ProductRecord]:
-        """Every product that has an SCM sku, by id: the SCM cannot list its skus, so
-        this is how the gateway enumerates them (one call per 500 products)."""
-        raw = await self._read_every_page(PRODUCT_MODEL, [["scm_sku", "!=", False]], PRODUCT_FIELDS)
-        with self._endpoint.decoding(f"search_read {PRODUCT_MODEL}"):
-            return [read_product(item) for item in raw]
-
     async def invoices_by_sale_refs(self, refs: Sequence[str]) -> dict[str, list[InvoiceRecord]]:
         """Invoices per sales order; each requested ref maps to a list."""
         invoices = await self._read_where_in(

@@ -115,7 +115,6 @@ class Fetchers:
     supplier: Fetcher[str, SupplierRecord | None]
     open_orders_of_product: Fetcher[str, list[OrderRecord]]  # by product code
     open_plans_of_product: Fetcher[str, list[ProductionRecord]]  # by product code
-    products_with_sku: Fetcher[str, list[ProductRecord]]  # one key: CATALOGUE
     product_of_sku: Fetcher[str, ProductRecord | None]  # by scm_sku
 
     def wrapped(self, wrap: FetcherWrapper) -> Fetchers:
@@ -139,7 +138,6 @@ class Fetchers:
             supplier=wrap(self.supplier),
             open_orders_of_product=wrap(self.open_orders_of_product),
             open_plans_of_product=wrap(self.open_plans_of_product),
-            products_with_sku=wrap(self.products_with_sku),
             product_of_sku=wrap(self.product_of_sku),
         )
 
@@ -184,13 +182,8 @@ def build_fetchers(clients: UpstreamClients) -> Fetchers:
         open_plans_of_product=Fetcher(
             "erp.open_plans_of_product", erp.open_productions_by_product_codes, list
         ),
-        products_with_sku=Fetcher("erp.products_with_sku", _products_with_sku(erp), list),
         product_of_sku=Fetcher("erp.product_of_sku", erp.products_by_skus, _none),
     )
-
-
-# The one key of ``products_with_sku``: the whole catalogue is one entry.
-CATALOGUE = "all"
 
 
 def _none() -> None:
@@ -295,13 +288,6 @@ def _open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
             # Newest first, as the CRM lists each status.
             orders.sort(key=lambda order: (order.created_at, order.id), reverse=True)
         return merged
-
-    return fetch
-
-
-def _products_with_sku(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
-    async def fetch(keys: list[str]) -> dict[str, list[ProductRecord]]:
-        return {CATALOGUE: await erp.products_with_skus()} if CATALOGUE in keys else {}
 
     return fetch
 

@@ -178,7 +178,6 @@ class Loaders:
     supplier: RequestLoader[str, SupplierRecord | None]
     open_orders_of_product: RequestLoader[str, list[OrderRecord]]  # by product code
     open_plans_of_product: RequestLoader[str, list[ProductionRecord]]  # by product code
-    products_with_sku: RequestLoader[str, list[ProductRecord]]  # one key: CATALOGUE
     product_of_sku: RequestLoader[str, ProductRecord | None]  # by scm_sku
     # Benchmarks only: no batching and no memo, so prefetching would only add calls.
     naive: bool = field(default=False, kw_only=True)
@@ -224,7 +223,6 @@ def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
         supplier=loader_for(fetchers.supplier, naive=naive),
         open_orders_of_product=loader_for(fetchers.open_orders_of_product, naive=naive),
         open_plans_of_product=loader_for(fetchers.open_plans_of_product, naive=naive),
-        products_with_sku=loader_for(fetchers.products_with_sku, naive=naive),
         product_of_sku=loader_for(fetchers.product_of_sku, naive=naive),
         naive=naive,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.errors import InputValidationError
-from resolvers.fetchers import CATALOGUE
+from resolvers.fetchers import CATALOG_KEY
 from resolvers.records import ProductRecord, StockLevelRecord
 from schema import prefetch
 from schema.context import Info
@@ -72,7 +72,9 @@ async def low_stock_page(
         )
     skip = decode_cursor(after).skip if after else 0
     loaders = info.context.loaders
-    catalogue = await loaders.products_with_sku.load(CATALOGUE)
+    # The SCM cannot list its skus: they are those of the ERP's catalogue (one cached entry,
+    # shared with productList).
+    catalogue = await loaders.product_catalog.load(CATALOG_KEY)
     by_sku = {product.scm_sku: product for product in catalogue if product.scm_sku}
     skus = sorted(by_sku)
     stock = await loaders.stock_of_sku.load_many(skus)

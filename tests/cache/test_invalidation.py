@@ -232,7 +232,7 @@ async def test_an_event_id_is_forgotten_after_its_ttl(store, prefix):
         ("crm", "order.created", ["SO-9"], {"open_orders_of_product"}),
         ("crm", "order.updated", ["SO-9"], {"open_orders_of_product"}),
         ("erp", "production.updated", [], {"open_plans_of_product"}),
-        ("erp", "product.updated", ["P-1001"], {"products_with_sku", "product_of_sku"}),
+        ("erp", "product.updated", ["P-1001"], {"product_catalog", "product_of_sku"}),
         ("scm", "stock.changed", ["SKU-1"], set()),
     ],
 )
@@ -243,7 +243,7 @@ async def test_events_that_do_not_name_products_drop_every_products_demand_plans
         key(layout, "crm", "open_orders_of_product", "P-1001"): [samples.order("SO-1", "C-1")],
         key(layout, "crm", "open_orders_of_product", "P-1002"): [],
         key(layout, "erp", "open_plans_of_product", "P-1001"): [samples.production("SO-1")],
-        key(layout, "erp", "products_with_sku", "all"): [samples.product()],
+        key(layout, "erp", "product_catalog", "all"): [samples.product()],
         key(layout, "erp", "product_of_sku", "SKU-1"): samples.product(),
     }
     await fill(store, product_entries)

@@ -93,7 +93,6 @@ LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
     ("shipment_by_tracking_number", "T-1", ("scm", "shipments"), None),
     ("supplier", "SUP-1", ("scm", "suppliers"), None),
     ("open_plans_of_product", "P-1", ("erp", "search_read mrp.production"), []),
-    ("products_with_sku", "all", ("erp", "search_read product.product"), []),
     ("product_of_sku", "SKU-1", ("erp", "search_read product.product"), None),
 ]
 # Asks once per open order status (see its own test below).
