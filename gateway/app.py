@@ -15,6 +15,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
 from gateway.body_limits import BodyLimitMiddleware, body_limits
+from gateway.graphiql_page import graphiql_routes
+from gateway.index_page import index_routes
 from gateway.live_graphql import LiveGraphQL
 from gateway.observability.logging_setup import configure_logging_from
 from gateway.observability.setup import (
@@ -85,12 +87,14 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
+            *index_routes(),
             Route("/healthz", healthz),
             *observability_routes(),
             # Every method: the view answers any but GET and POST with a JSON 405.
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/graphql/stream", SubscriptionStream(graphql), methods=["GET", "POST"]),
+            *graphiql_routes(),
             *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
