@@ -15,6 +15,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
 from gateway.body_limits import BodyLimitMiddleware, body_limits
+from gateway.compression import compression_middleware
+from gateway.cors import cors_middleware
 from gateway.graphiql_page import graphiql_routes
 from gateway.index_page import index_routes
 from gateway.live_graphql import LiveGraphQL
@@ -102,6 +104,10 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         middleware=[
             *observability_middleware(settings),
+            # Preflights are answered here, before the body limit or the GraphQL view
+            # (which would refuse OPTIONS); refusals below still carry the CORS headers.
+            *cors_middleware(settings),
+            *compression_middleware(settings),
             # Inside the observability middleware, so that a refused body is logged too.
             Middleware(BodyLimitMiddleware, limits=body_limits(settings)),
         ],
