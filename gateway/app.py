@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/graphql/stream", SubscriptionStream(graphql), methods=["GET", "POST"]),
-            *graphiql_routes(),
+            *graphiql_routes(settings),
             *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),

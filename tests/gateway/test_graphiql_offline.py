@@ -6,8 +6,9 @@ example dashboard with the demo's staff token and shows the schema in the Docs p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,13 +17,15 @@ from pydantic import SecretStr
 from gateway.cli import DEMO_JWT_SECRET
 from gateway.graphiql_page import ASSETS_DIR
 from simulators.runner import RunningSimulators
-from tests.gateway.chromium import Chromium, chromium_binary, in_ci
+from tests.gateway.chromium import CdpError, Chromium, chromium_binary, in_ci
 from tests.gateway.live_helpers import Gateway
 from tests.gateway_fixtures import gateway_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Every name resolves to nothing, except the gateway's own address.
 OFFLINE = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
+ATTEMPTS = 3
+ATTEMPT_TIMEOUT_S = 15.0
 RESULT = "document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
 
 
@@ -67,6 +70,20 @@ def click(browser: Chromium, element: str) -> None:
         )
 
 
+def retried(browser: Chromium, act: Callable[[], object], outcome: str) -> Any:
+    """``outcome``'s value once ``act`` brought it about; ``act`` is tried again if not:
+    a click that lands while a menu is still sliding in does nothing."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            act()
+            return browser.wait_for(outcome, timeout_s=ATTEMPT_TIMEOUT_S)
+        except CdpError:
+            browser.call("Input.dispatchKeyEvent", type="keyDown", key="Escape")
+            browser.call("Input.dispatchKeyEvent", type="keyUp", key="Escape")
+    act()
+    return browser.wait_for(outcome)
+
+
 def by_text(selector: str, text: str) -> str:
     return (
         f"[...document.querySelectorAll({selector!r})].find(e => e.textContent.trim() === {text!r})"
@@ -93,18 +110,24 @@ def test_graphiql_runs_the_example_dashboard_and_shows_the_docs_with_no_network(
     assert re.search(r'"Authorization": "Bearer [\w-]+\.[\w-]+\.[\w-]+"', headers)
 
     # Several operations: the ▶ button asks which one to run; the first is the dashboard.
-    click(browser, "document.querySelector('.graphiql-execute-button')")
-    click(browser, by_text("[role=menuitem]", "Dashboard"))
-    answer = browser.wait_for(f"{RESULT}.includes('\"customers\"') && {RESULT}")
+    answer = retried(
+        browser,
+        lambda: (
+            click(browser, "document.querySelector('.graphiql-execute-button')"),
+            click(browser, by_text("[role=menuitem]", "Dashboard")),
+        ),
+        f"{RESULT}.includes('\"customers\"') && {RESULT}",
+    )
     assert '"errors"' not in answer
     assert '"lifetimeValue"' in answer and '"orders"' in answer
 
     # The Docs pane lists the schema's root types, and a type's fields.
     click(browser, "document.querySelector('[aria-label=\"Show Documentation Explorer\"]')")
-    click(browser, by_text(".graphiql-doc-explorer a", "Query"))
-    docs = browser.wait_for(
+    docs = retried(
+        browser,
+        lambda: click(browser, by_text(".graphiql-doc-explorer a", "Query")),
         "(t => t.includes('orderTracking') && t)"
-        "(document.querySelector('.graphiql-doc-explorer').innerText)"
+        "(document.querySelector('.graphiql-doc-explorer').innerText)",
     )
     assert "customers" in docs and "CustomerConnection" in docs
 
