@@ -101,7 +101,9 @@ def run_simulators(args: argparse.Namespace) -> None:
 DEMO_JWT_SECRET = "supplygraph-demo-secret-not-for-production"
 
 
-def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) -> Settings:
+def start_demo_systems(
+    settings: Settings, latency_ms: float, gateway_url: str, certfile: str | None = None
+) -> Settings:
     """Start the simulators in this process and point the settings at them.
 
     The simulators' live activity sends its signed webhooks to this gateway, so the demo
@@ -119,6 +121,8 @@ def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) 
             jitter_ms=latency_ms / 4,
             live_activity=True,
             webhook_url=gateway_url,
+            # Served over HTTPS, the gateway is trusted by its own certificate.
+            webhook_ca_file=certfile,
             webhook_secrets={
                 "crm": settings.webhook_secret_crm.get_secret_value(),
                 "erp": settings.webhook_secret_erp.get_secret_value(),
@@ -184,7 +188,9 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging_from(settings)
     if settings.uses_demo_systems:
         gateway_url = f"{scheme}://{args.host}:{args.port}"
-        settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
+        settings = start_demo_systems(
+            settings, args.demo_latency_ms, gateway_url, tls.get("ssl_certfile")
+        )
         print_demo_tokens(settings)
     elif not (settings.jwt_secret or settings.jwt_public_key or settings.auth_disabled):
         raise SystemExit(

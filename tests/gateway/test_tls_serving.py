@@ -21,8 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.gateway.live_helpers import free_port
+from tests.gateway.scrape import Samples, total
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
@@ -160,3 +162,52 @@ def test_serve_refuses_to_start_on_unusable_tls_files(simulators, tmp_path, prob
     assert finished.returncode != 0
     assert "refusing to start" in finished.stderr
     assert "GraphiQL" not in finished.stdout
+
+
+def test_the_demo_served_over_https_gets_its_own_systems_webhooks(tmp_path):
+    """The demo's systems trust the gateway's certificate, even a self-signed one."""
+    certfile, keyfile = self_signed(tmp_path)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    command = serve_command(
+        port,
+        "--ssl-certfile",
+        str(certfile),
+        "--ssl-keyfile",
+        str(keyfile),
+        "--demo-latency-ms",
+        "0",
+    )
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**env, "GATEWAY_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    trusting = ssl.create_default_context(cafile=str(certfile))
+    accepted = 0.0
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while accepted == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+            try:
+                samples = scrape_https(f"https://127.0.0.1:{port}", trusting)
+            except httpx.TransportError:
+                continue
+            accepted = total(samples, "supplygraph_webhooks_total", outcome="accepted")
+    finally:
+        process.terminate()
+        _, logged = process.communicate(timeout=20)
+    assert accepted > 0
+    assert "CERTIFICATE_VERIFY_FAILED" not in logged
+
+
+def scrape_https(url: str, context: ssl.SSLContext) -> Samples:
+    text = httpx.get(f"{url}/metrics", verify=context, timeout=10).text
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
