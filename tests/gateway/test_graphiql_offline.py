@@ -5,7 +5,9 @@ example dashboard with the demo's staff token and shows the schema in the Docs p
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from tests.gateway.chromium import CdpError, Chromium, chromium_binary, in_ci
 from tests.gateway.live_helpers import Gateway
 from tests.gateway_fixtures import gateway_settings
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 # Every name resolves to nothing, except the gateway's own address.
 OFFLINE = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
 ATTEMPTS = 3
@@ -185,3 +188,11 @@ def test_the_root_path_links_to_graphiql_tracking_metrics_and_readiness(demo_gat
         assert httpx.get(
             f"{demo_gateway.url}{link}", headers={"Accept": "text/html"}
         ).status_code in (200, 503)
+
+
+def test_every_file_the_page_needs_is_in_the_packages_data():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["gateway"]
+    for path in ASSETS_DIR.iterdir():
+        relative = path.relative_to(ROOT / "gateway").as_posix()
+        assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
