@@ -56,7 +56,7 @@ from cache.stale_log import StaleLog
 from cache.store import CacheStore, StoreItem
 from cache.write_backs import BackgroundWrites, WriteBacks
 from cache.write_guard import WriteGuard, generation_number
-from gateway.errors import UpstreamError
+from gateway.errors import RequestDeadlineExceeded, UpstreamError
 
 logger = logging.getLogger(__name__)
 
@@ -408,13 +408,18 @@ class _BatchSettings(Generic[KeyT, ValueT]):
 
 
 def _outcome(flight: Flight) -> Mapping[str, Any] | UpstreamError | None:
-    """What a finished flight brought: entries, an upstream error (re-raised if it is
-    any other error), or None if it was cancelled."""
+    """What a finished flight brought: entries, the system's error, or None when the
+    waiter must fetch for itself.
+
+    That is when the owner was cancelled, and when its failure was its own request's:
+    its input could not be sent, or its deadline ran out. Another request's keys must
+    not fail with that (a 66 kB id, a request nearly out of time).
+    """
     if flight.cancelled():
         return None
     error = flight.exception()
     if error is None:
         return flight.result()
-    if isinstance(error, UpstreamError):
+    if isinstance(error, UpstreamError) and not isinstance(error, RequestDeadlineExceeded):
         return error
-    raise error
+    return None

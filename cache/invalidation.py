@@ -69,6 +69,17 @@ DIRECT_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("scm", "stock.changed"): ("stock_of_sku",),
     ("scm", "purchase_order.updated"): ("open_purchase_orders_of_sku",),
 }
+# Entities whose keys an event does not name, so that every entry of them goes. Which
+# products an order's lines hold, or which product a plan made for stock is of, the
+# event does not say (a new order was never cached; ``production.updated`` names
+# sale_refs, and none for plans made for stock), and a product.updated may change the
+# sku of any product in the one cached catalogue.
+WHOLE_ENTITY_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("crm", "order.created"): ("open_orders_of_product",),
+    ("crm", "order.updated"): ("open_orders_of_product",),
+    ("erp", "production.updated"): ("open_plans_of_product",),
+    ("erp", "product.updated"): ("products_with_sku", "product_of_sku"),
+}
 ORDER_EVENTS: frozenset[tuple[str, str]] = frozenset(
     {("crm", "order.created"), ("crm", "order.updated")}
 )
@@ -123,6 +134,9 @@ class Invalidator:
         generation = await self._retire(system)
         if generation is None:
             return Invalidation(True, applied=False)
+        for entity in WHOLE_ENTITY_EVENTS.get((system, event), ()):
+            if entity in self._kinds:
+                await self._drop_pattern(generation, system, entity)
         if (system, event) in DIRECT_EVENTS:
             dropped = [
                 cache_key
@@ -137,12 +151,15 @@ class Invalidator:
             return await self._drop(await self._order_invalidation(keys), generation)
         return await self._drop(await self._shipment_invalidation(keys), generation)
 
-    async def drop_system(self, system: str) -> int:
-        """Every entry of one system (an admin's big hammer); how many were dropped."""
+    async def drop_system(self, system: str) -> int | None:
+        """Every entry of one system (an admin's big hammer); how many were dropped, or
+        None when the store failed on the way, so that nothing may be assumed dropped."""
+        failures_before = self._store.stats.failures
         generation = await self._retire(system)
         if generation is None:
-            return 0
-        return await self._drop_pattern(generation, system)
+            return None
+        dropped = await self._drop_pattern(generation, system)
+        return None if self._store.stats.failures != failures_before else dropped
 
     def _checked(self, invalidation: Invalidation, failures_before: int) -> Invalidation:
         if invalidation.applied and self._store.stats.failures != failures_before:

@@ -62,6 +62,12 @@ DEFAULT_KINDS: Mapping[str, EntityKind] = {
         entity_kind("scm", "shipments_of_order", 10),
         entity_kind("scm", "shipment_by_tracking_number", 10),
         entity_kind("scm", "supplier", 600),
+        # Product demand: an order event drops every product's list (see invalidation).
+        entity_kind("crm", "open_orders_of_product", 30),
+        entity_kind("erp", "open_plans_of_product", 30),
+        # The catalogue of skus lowStock enumerates; a product.updated drops it.
+        entity_kind("erp", "products_with_sku", 300),
+        entity_kind("erp", "product_of_sku", 300),
     )
 }
 

@@ -36,4 +36,8 @@ VALUE_TYPES: Mapping[str, object] = {
     "shipments_of_order": list[ShipmentRecord],
     "shipment_by_tracking_number": ShipmentRecord | None,
     "supplier": SupplierRecord | None,
+    "open_orders_of_product": list[OrderRecord],
+    "open_plans_of_product": list[ProductionRecord],
+    "products_with_sku": list[ProductRecord],
+    "product_of_sku": ProductRecord | None,
 }

@@ -1,5 +1,7 @@
 """Operator calls: ``POST /admin/cache/{system}/drop`` forgets every cached entry of a system.
 
+When the cache cannot be reached the answer is 503 with ``Retry-After``, never a count.
+
 Needs a bearer token with the ``admin`` scope, even when auth is otherwise disabled.
 """
 
@@ -10,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from gateway.auth import AuthenticationError, Authenticator
 from gateway.runtime import Runtime
-from gateway.webhooks import problem
+from gateway.webhooks import RETRY_AFTER_S, problem
 from resolvers.clients import SYSTEMS
 
 
@@ -29,4 +31,12 @@ async def drop_system_cache(request: Request) -> JSONResponse:
     if system not in SYSTEMS:
         return problem(404, "NOT_FOUND", f"no system {system!r}")
     dropped = await runtime.invalidator.drop_system(system)
+    if dropped is None:
+        # An operator told "0 dropped" would trust a cache that still holds everything.
+        return problem(
+            503,
+            "NOT_APPLIED",
+            "the cache could not be reached; nothing is known to be dropped, try again",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
     return JSONResponse({"system": system, "dropped": dropped})

@@ -32,7 +32,7 @@ from gateway.settings import Settings
 from gateway.sse import SubscriptionStream
 from gateway.tracking_page import tracking_routes
 from gateway.webhooks import receive_webhook
-from schema.build import create_schema
+from schema.build import GatewaySchema, create_schema
 from schema.limits import QueryLimits
 
 logger = logging.getLogger("supplygraph")
@@ -42,14 +42,8 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings) -> Starlette:
-    if settings.uses_demo_systems:
-        raise ValueError(
-            "no upstream URLs configured: start the demo systems first "
-            "(`supplygraph serve` does this) or set GATEWAY_CRM_URL, GATEWAY_ERP_URL "
-            "and GATEWAY_SCM_URL"
-        )
-    schema = create_schema(
+def schema_for(settings: Settings, *, federation: bool = False) -> GatewaySchema:
+    return create_schema(
         QueryLimits(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_query_aliases,
@@ -59,14 +53,39 @@ def create_app(settings: Settings) -> Starlette:
         max_tokens=settings.max_query_tokens,
         introspection=settings.introspection,
         list_size_overrides=settings.query_list_sizes,
+        federation=federation,
     )
+
+
+def subgraph_view(settings: Settings) -> LiveGraphQL | None:
+    """The graph as an Apollo Federation v2 subgraph: same auth, limits and policy."""
+    if not settings.subgraph:
+        return None
+    schema = schema_for(settings, federation=True)
+    observe_schema(schema)
+    view = LiveGraphQL(schema, settings=settings)
+    view.keeps_answers = False
+    return view
+
+
+def create_app(settings: Settings) -> Starlette:
+    if settings.uses_demo_systems:
+        raise ValueError(
+            "no upstream URLs configured: start the demo systems first "
+            "(`supplygraph serve` does this) or set GATEWAY_CRM_URL, GATEWAY_ERP_URL "
+            "and GATEWAY_SCM_URL"
+        )
+    schema = schema_for(settings)
     observe_schema(schema)
     graphql = LiveGraphQL(schema, settings=settings)
+    subgraph = subgraph_view(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = graphql.runtime = runtime
+        if subgraph is not None:
+            subgraph.runtime = runtime
         # What exists now (modules, the schema, the pools) lives as long as the process:
         # moved out of the collector's view, full collections stop re-walking it after
         # every few large answers (a dashboard allocates ~100k objects).
@@ -84,6 +103,8 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             graphql.runtime = None
+            if subgraph is not None:
+                subgraph.runtime = None
             await observed.stop()
             await runtime.close()
 
@@ -96,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/graphql/stream", SubscriptionStream(graphql), methods=["GET", "POST"]),
+            *([Route("/subgraph", subgraph)] if subgraph is not None else []),
             *graphiql_routes(settings),
             *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),

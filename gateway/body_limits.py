@@ -32,6 +32,7 @@ def body_limits(settings: Settings) -> tuple[BodyLimit, ...]:
     """Per path prefix, the largest body accepted; the first prefix that matches wins."""
     return (
         BodyLimit("/graphql", settings.max_body_bytes),
+        BodyLimit("/subgraph", settings.max_body_bytes),  # the federation subgraph's
         BodyLimit("/webhooks/", settings.max_webhook_body_bytes),
         # Everything else (admin drops, probes, /track) takes no body worth the name.
         BodyLimit("/", settings.max_other_body_bytes),

@@ -8,12 +8,14 @@ them into GraphQL errors in one place, and masks anything else as ``INTERNAL_ERR
     ├── UpstreamError               a CRM, ERP or SCM call did not give a usable answer
     │   ├── UpstreamUnavailable     connection refused, reset, 5xx, breaker open
     │   ├── UpstreamTimeout         no answer within the configured time
+    │   │   └── RequestDeadlineExceeded   cut short by its own request's deadline
     │   ├── UpstreamRateLimited     429 that outlived its Retry-After budget
     │   ├── UpstreamRejected        the upstream refused the request (401/403/400, AccessDenied)
     │   └── UpstreamBadResponse     an answer that does not follow the contract
     ├── NotFoundError               the named object does not exist
     ├── ConflictError               the object is in a state that forbids the change
     ├── InputValidationError        the client's input is wrong, with per-field messages
+    ├── InputTooLargeError          the client's input makes an upstream request too large to send
     ├── ForbiddenError              the caller's token may not see or do this
     ├── TokenExpiredError           a subscription's token expired while it streamed
     └── QueryRejectedError          the document breaks a configured query limit
@@ -60,6 +62,14 @@ class UpstreamTimeout(UpstreamError):
     code: ClassVar[str] = "UPSTREAM_TIMEOUT"
 
 
+class RequestDeadlineExceeded(UpstreamTimeout):
+    """The call was cut short (or never sent) because its request's deadline passed.
+
+    It says as much about that request as about the system: another request waiting on
+    the same fetch does not take this error over, it fetches for itself.
+    """
+
+
 class UpstreamRateLimited(UpstreamError):
     code: ClassVar[str] = "UPSTREAM_RATE_LIMITED"
 
@@ -93,6 +103,23 @@ class InputValidationError(SupplyGraphError):
 
     def extensions(self) -> dict[str, object]:
         return {"code": self.code, "fields": self.fields}
+
+
+class InputTooLargeError(SupplyGraphError):
+    """The client's input would make a request to ``system`` past ``limit`` (e.g. a URL of
+    more than ``value`` bytes). Refused here for that request alone: it is not a failure
+    of the system, so it is never retried and never counts toward its breaker."""
+
+    code: ClassVar[str] = "INPUT_TOO_LARGE"
+
+    def __init__(self, message: str, *, system: str, limit: str, value: int) -> None:
+        super().__init__(message)
+        self.system = system
+        self.limit = limit
+        self.value = value
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "system": self.system, "limit": self.limit, "value": self.value}
 
 
 class ForbiddenError(SupplyGraphError):

@@ -69,9 +69,11 @@ from gateway.persisted_queries import PersistedQueryError, resolve_persisted_que
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from resolvers.loaders import Loaders
+from resolvers.request_deadline import request_deadline
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
 from schema.context import GatewayContext
+from schema.deadline_guard import expiring_at
 from schema.document_check import document_errors
 from schema.error_codes import (
     BAD_REQUEST,
@@ -158,6 +160,9 @@ def unresolvable_operation(operation_name: str | None) -> ExecutionResult:
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """One view per app; everything a request may remember lives in its context."""
+
+    # Kept answers are keyed by query text, not by schema: only one view may keep them.
+    keeps_answers = True
 
     def __init__(self, schema: Any, settings: Settings) -> None:
         super().__init__(
@@ -300,7 +305,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 raise refused_operation_type(operation_type, request.method)
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
-        answers = self.live_runtime().answers
+        answers = self.live_runtime().answers if self.keeps_answers else None
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())
@@ -379,6 +384,15 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> ExecutionResult:
         if choice.ambiguous:
             return unresolvable_operation(None)
+        with (
+            request_deadline(self.settings.request_deadline_s) as deadline,
+            expiring_at(deadline, context),
+        ):
+            return await self.executed(request, operation, context)
+
+    async def executed(
+        self, request: Request, operation: GraphQLRequestData, context: GatewayContext
+    ) -> ExecutionResult:
         try:
             return await self.schema.execute(
                 operation.query,

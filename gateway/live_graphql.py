@@ -18,6 +18,7 @@ again as it starts (``gateway.ws_operations``).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Mapping
@@ -108,6 +109,7 @@ class LiveGraphQL(GatewayGraphQL):
             make_loaders=live.uncached_loaders,
             live=live,
             request_headers=request.headers,
+            listening=asyncio.Event(),
         )
 
     async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:

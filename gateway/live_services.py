@@ -17,6 +17,7 @@ from cache.stale_log import StaleLog
 from gateway.idempotency import Idempotency
 from gateway.pubsub import OrderEvents
 from gateway.runtime import Runtime
+from gateway.stock_alerts import StockAlerts
 from resolvers.loaders import Loaders
 
 
@@ -25,6 +26,7 @@ class LiveServices:
     idempotency: Idempotency
     invalidator: Invalidator
     order_events: OrderEvents
+    stock_alerts: StockAlerts
     uncached_loaders: Callable[[], Loaders]
 
     @classmethod
@@ -36,6 +38,7 @@ class LiveServices:
             idempotency=Idempotency(runtime.store, prefix=runtime.settings.cache_prefix),
             invalidator=runtime.invalidator,
             order_events=runtime.order_events,
+            stock_alerts=runtime.stock_alerts,
             uncached_loaders=uncached_loaders,
         )
 

@@ -28,6 +28,7 @@ from gateway.observability.tracing import cache_round_trip
 from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
 from gateway.settings import Settings
+from gateway.stock_alerts import StockAlerts, open_stock_alerts
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import UpstreamClients, build_clients
 from resolvers.fetchers import Fetchers, build_fetchers
@@ -89,6 +90,8 @@ class Runtime:
     answers: ResponseCache | None
     # Order change notices for subscriptions, shared by every process through Redis.
     order_events: OrderEvents
+    # Stock crossing reorder points, detected once and told to every process.
+    stock_alerts: StockAlerts
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -154,6 +157,13 @@ class Runtime:
                 timeout_s=settings.redis_timeout_s,
                 cluster=settings.redis_cluster,
             ),
+            stock_alerts=open_stock_alerts(
+                clients.scm,
+                settings.redis_url,
+                prefix=settings.cache_prefix,
+                timeout_s=settings.redis_timeout_s,
+                cluster=settings.redis_cluster,
+            ),
         )
 
     def loaders_for(
@@ -172,6 +182,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.order_events.close()
+        await self.stock_alerts.close()
         await self.http.aclose()
         await self.entity_cache.drain()
         await self.store.close()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "GATEWAY_"
 
@@ -39,10 +39,17 @@ class Settings(BaseModel):
     upstream_max_read_retries: int = 2
     upstream_backoff_base_s: float = 0.1
     upstream_backoff_max_s: float = 2.0
-    upstream_breaker_failure_threshold: int = 5
+    # A system's breaker opens when, of at least `minimum_calls` calls ended in the last
+    # `window_s` seconds, `failure_rate` failed (unreachable, 5xx, timeout).
+    upstream_breaker_failure_rate: float = 0.5
+    upstream_breaker_minimum_calls: int = 10
+    upstream_breaker_window_s: float = 10.0
     upstream_breaker_cooldown_s: float = 5.0
     # Per-system overrides, e.g. GATEWAY_UPSTREAM_RESILIENCE='{"erp": {"deadline_s": 12}}'
     upstream_resilience: dict[str, dict[str, float]] = {}
+    # A whole request (every upstream call, retry and wait in it) ends by this deadline;
+    # what is still unanswered then is null with UPSTREAM_TIMEOUT, and the answer goes out.
+    request_deadline_s: float = Field(default=5.0, gt=0)
     upstream_max_connections: int = 100
     upstream_max_keepalive: int = 50
     # "keepalive": HTTP/1.1 on httptools (resolvers.keepalive_transport), ~0.4 ms less CPU
@@ -108,6 +115,8 @@ class Settings(BaseModel):
 
     # Serving.
     graphiql: bool = True
+    # The same graph as an Apollo Federation v2 subgraph at /subgraph (GATEWAY_SUBGRAPH=0: not).
+    subgraph: bool = True
     # Connections (gateway.http_server): a request's line and headers larger than this
     # get 431; a request not fully received this long after it began is cut off (408);
     # past this many connections and tasks, 503; an idle keep-alive connection closes.

@@ -171,44 +171,50 @@ class SubscriptionStream:
             ensure_subscription(query, operation_name, self.view.settings.max_query_tokens)
         except BadStreamRequest as error:
             return refusal(error.status, [error_entry(error.message, error.code)])
+        context = self.view.stream_context(request, viewer)
         results = await self.view.schema.subscribe(
             query,
             variable_values=variables,
-            context_value=self.view.stream_context(request, viewer),
+            context_value=context,
             operation_name=operation_name,
         )
-        # The first result (the order's current state) or the refusal, before answering.
-        first = await anext(results, None)
-        if isinstance(first, PreExecutionError):
-            await results.aclose()
-            errors = first.errors or []
-            return refusal(status_for(errors), [with_code(error).formatted for error in errors])
+        # The first result (the order's current state) or the refusal, before answering;
+        # a subscription that sends nothing until something happens (stockAlerts) says
+        # when it listens, and the stream starts then.
+        pending = asyncio.ensure_future(anext(results, None))
+        waits: set[asyncio.Future[Any]] = {pending}
+        if context.listening is not None:
+            waits.add(asyncio.ensure_future(context.listening.wait()))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits - {pending}:
+            wait.cancel()
+        if pending.done():
+            first = pending.result()
+            if isinstance(first, PreExecutionError):
+                await results.aclose()
+                errors = first.errors or []
+                return refusal(status_for(errors), [with_code(error).formatted for error in errors])
         return StreamingResponse(
-            self.events(first, results), media_type="text/event-stream", headers=STREAM_HEADERS
+            self.events(pending, results), media_type="text/event-stream", headers=STREAM_HEADERS
         )
 
     async def events(
-        self, first: ExecutionResult | None, results: AsyncGenerator[ExecutionResult, None]
+        self,
+        pending: asyncio.Future[ExecutionResult | None] | None,
+        results: AsyncGenerator[ExecutionResult, None],
     ) -> AsyncIterator[bytes]:
-        pending: asyncio.Future[ExecutionResult] | None = None
         try:
-            if first is None:
-                yield COMPLETE_EVENT
-                return
-            yield next_event(first)
-            pending = asyncio.ensure_future(anext(results))
-            while True:
+            while pending is not None:
                 done, _ = await asyncio.wait({pending}, timeout=self.keepalive_s)
                 if not done:
                     yield KEEPALIVE_COMMENT
                     continue
-                try:
-                    result = pending.result()
-                except StopAsyncIteration:
+                result = pending.result()
+                if result is None:
                     pending = None
                     yield COMPLETE_EVENT
                     return
-                pending = asyncio.ensure_future(anext(results))
+                pending = asyncio.ensure_future(anext(results, None))
                 yield next_event(result)
         finally:
             # The client went away (or the stream ended): end the subscription with it.

@@ -34,6 +34,9 @@ from resolvers.clients import SYSTEMS
 
 logger = logging.getLogger("supplygraph.webhooks")
 
+# The event whose skus are re-read for stock alerts (gateway.stock_alerts).
+STOCK_CHANGED = ("scm", "stock.changed")
+
 # As long as the cache's breaker stays open after a Redis failure (cache.breaker).
 RETRY_AFTER_S = 5
 
@@ -105,6 +108,13 @@ async def receive_webhook(request: Request) -> JSONResponse:
         return not_applied(system, event, event_id)
     # After the drop, so that the subscribers' re-reads see the new state.
     await runtime.order_events.publish(orders_named_by(system, event, keys))
+    if (system, event) == STOCK_CHANGED:
+        try:
+            await runtime.stock_alerts.publish(await runtime.stock_alerts.detect(keys))
+        except Exception:
+            # Not marked seen: the sender's retry reads the stock again.
+            logger.exception("webhook %s %s %s: stock alerts failed", system, event, event_id)
+            return not_applied(system, event, event_id)
     if not await mark_seen(runtime.store, prefix, system, event_id):
         logger.info(
             "webhook %s %s %s was applied by a racing delivery too", system, event, event_id

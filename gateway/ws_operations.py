@@ -32,8 +32,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.utils.aio import aclosing
 
+from gateway.http_request import holds_lone_surrogate
 from schema.context import GatewayContext
-from schema.error_codes import UNAUTHENTICATED
+from schema.error_codes import BAD_REQUEST, UNAUTHENTICATED
 
 if TYPE_CHECKING:
     from gateway.live_graphql import LiveGraphQL
@@ -42,6 +43,11 @@ FORBIDDEN_CLOSE_CODE = 4403
 EXPIRED_ERROR = GraphQLError(
     "the token has expired; reconnect with a new one in connection_init",
     extensions={"code": UNAUTHENTICATED},
+)
+
+NOT_TEXT_ERROR = GraphQLError(
+    "the operation holds a lone UTF-16 surrogate (such as \\ud800), which is not Unicode text",
+    extensions={"code": BAD_REQUEST},
 )
 
 
@@ -55,6 +61,12 @@ class OperationScopedHandler(BaseGraphQLTransportWSHandler[GatewayContext, None]
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         # Before the acknowledgement the base class closes with 4401; a repeated id, 4409.
+        if self.connection_acknowledged and holds_lone_surrogate(message.get("payload")):
+            # As over HTTP: the client's error, said for this operation; the socket stays.
+            await self.send_message(
+                ErrorMessage(id=message["id"], type="error", payload=[NOT_TEXT_ERROR.formatted])
+            )
+            return
         if (
             self.connection_acknowledged
             and message["id"] not in self.operations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from resolvers.observer import batch_of
 
@@ -58,7 +58,14 @@ async def gather_or_cancel(awaitables: Sequence[Awaitable[ResultT]]) -> list[Res
     except BaseException:
         for task in tasks:
             task.cancel()
+            # A chunk may still fail while being cancelled: its error is not news then.
+            task.add_done_callback(_observe)
         raise
+
+
+def _observe(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def group_by_key(

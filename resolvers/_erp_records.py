@@ -15,6 +15,9 @@ PARTNER_MODEL: Final = "res.partner"
 PRODUCTION_MODEL: Final = "mrp.production"
 INVOICE_MODEL: Final = "account.move"
 
+# Production orders whose output is still to come: not done and not cancelled.
+OPEN_PRODUCTION_STATES: Final = ("draft", "confirmed", "progress", "to_close")
+
 PRODUCT_FIELDS: Final = (
     "id",
     "default_code",

@@ -11,6 +11,10 @@ The three clients send through ``UpstreamEndpoint.request`` and read bodies with
     other 4xx (400, 401, 403, …)  -> UpstreamRejected
     anything else but 2xx         -> UpstreamBadResponse
     body not JSON / off-contract  -> UpstreamBadResponse
+    URL past MAX_URL_BYTES        -> InputTooLargeError (nothing sent)
+    request we cannot write       -> InputValidationError (the client's text, not the system)
+
+The last two are the client's errors: never retried, never counted by the breaker.
 
 A client that gives some statuses a meaning of its own (the CRM's 404, 409 and 422)
 names them in ``handled_statuses`` and gets those responses back unmapped.
@@ -36,6 +40,9 @@ import httpx
 import orjson
 
 from gateway.errors import (
+    InputTooLargeError,
+    InputValidationError,
+    RequestDeadlineExceeded,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamRateLimited,
@@ -46,9 +53,11 @@ from gateway.errors import (
 from resolvers._breaker import Admission, CircuitBreaker, CircuitOpen
 from resolvers._deadline import Deadline
 from resolvers._decode import ContractViolation
+from resolvers._limits import MAX_URL_BYTES
 from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
 from resolvers.observer import UpstreamCall, current_batch_size
+from resolvers.request_deadline import current_request_deadline
 from resolvers.resilience import ResilienceConfig
 
 _REDACTED = "[redacted]"
@@ -82,7 +91,9 @@ class UpstreamEndpoint:
     def __post_init__(self) -> None:
         config = self.resilience
         breaker = CircuitBreaker(
-            failure_threshold=config.breaker_failure_threshold,
+            failure_rate=config.breaker_failure_rate,
+            minimum_calls=config.breaker_minimum_calls,
+            window_s=config.breaker_window_s,
             cooldown_s=config.breaker_cooldown_s,
             clock=config.clock,
         )
@@ -110,13 +121,52 @@ class UpstreamEndpoint:
         write is sent once, even after a connect error, because "not connected" and
         "sent, but the answer was lost" are too easy to confuse.
         """
+        self._ensure_sendable(operation, path, params)
+        deadline = self._deadline_of_call(operation)
+        # The breaker admits and hears about the logical call, retries included: with
+        # retries, a system failing half its attempts answers most reads, and the
+        # breaker should not take that away from them.
+        admission = self.breaker.admit()
+        if admission is None:
+            raise CircuitOpen(
+                self.system,
+                self.describe(
+                    operation,
+                    "circuit open after repeated failures, failing fast for another "
+                    f"{self.breaker.seconds_until_probe():.1f} s",
+                ),
+            )
+        try:
+            response = await self._attempts(
+                operation, method, path, deadline, idempotent, params, json, handled_statuses
+            )
+        except UpstreamError as error:
+            self._report(admission, error, deadline)
+            raise
+        except BaseException:
+            self.breaker.abandon(admission)
+            raise
+        self.breaker.record_success(admission)
+        return response
+
+    async def _attempts(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: Deadline,
+        idempotent: bool,
+        params: Mapping[str, str | int] | None,
+        json: object,
+        handled_statuses: Collection[int],
+    ) -> httpx.Response:
+        """The first attempt and, for a read, retries while the error and deadline allow."""
         config = self.resilience
-        deadline = Deadline(config.deadline_s, config.clock)
         max_retries = config.max_read_retries if idempotent else 0
         retry_number = 0
         while True:
             try:
-                return await self._guarded_attempt(
+                return await self._attempt(
                     operation, method, path, deadline, params, json, handled_statuses
                 )
             except UpstreamError as error:
@@ -126,6 +176,56 @@ class UpstreamEndpoint:
             await config.sleep(wait)
             retry_number += 1
 
+    def _ensure_sendable(
+        self, operation: str, path: str, params: Mapping[str, str | int] | None
+    ) -> None:
+        """Refuse a request whose URL would be too long to send: the client's input is
+        too large (``InputTooLargeError``), and the system is neither asked nor blamed."""
+        if not params:
+            return
+        # Percent-encoding makes a character at most 3 bytes of URL, or 9 past ASCII (3
+        # UTF-8 bytes of 3 each): the encoded URL is built only when it could be too long.
+        values = [str(value) for value in params.values()]
+        bare = len(self.base_url) + len(path) + sum(len(value) + 2 for value in values)
+        growth = 3 if all(value.isascii() for value in values) else 9
+        if bare * growth <= MAX_URL_BYTES:
+            return
+        try:
+            length = len(str(httpx.URL(self.url(path), params=params)))
+        except httpx.InvalidURL:
+            length = bare
+        if length > MAX_URL_BYTES or bare > MAX_URL_BYTES:
+            raise InputTooLargeError(
+                self.describe(
+                    operation,
+                    f"the keys asked for make a URL of {max(length, bare)} bytes, "
+                    f"past the {MAX_URL_BYTES} the gateway sends; ask for fewer or shorter keys",
+                ),
+                system=self.system,
+                limit="upstream_url_bytes",
+                value=MAX_URL_BYTES,
+            )
+
+    def _deadline_of_call(self, operation: str) -> Deadline:
+        """The call's own deadline, or what is left of the request's if that ends first.
+
+        Once the request's deadline has passed nothing is sent: the caller gets
+        ``UpstreamTimeout`` at once, and the breaker hears nothing, since the system
+        was never asked.
+        """
+        config = self.resilience
+        request = current_request_deadline()
+        if request is None:
+            return Deadline(config.deadline_s, config.clock)
+        left = request.remaining()
+        if left <= 0:
+            raise RequestDeadlineExceeded(
+                self.system, self.describe(operation, f"not sent: {request.label} has passed")
+            )
+        if left >= config.deadline_s:
+            return Deadline(config.deadline_s, config.clock)
+        return Deadline(left, config.clock, label=request.label, of_request=True)
+
     def _wait_before_retry(
         self, error: UpstreamError, retry_number: int, max_retries: int, deadline: Deadline
     ) -> float | None:
@@ -133,7 +233,7 @@ class UpstreamEndpoint:
         if retry_number >= max_retries or not is_retryable(error):
             return None
         if self.breaker.state == "open":
-            # This failure opened it: the retry would be refused, so do not wait for that.
+            # Other calls opened it meanwhile: the system is down, waiting would not help.
             return None
         config = self.resilience
         wait = wait_before_retry(
@@ -147,42 +247,8 @@ class UpstreamEndpoint:
         # does not fit, the caller gets UpstreamRateLimited at once, without sleeping.
         return wait if deadline.allows_wait(wait) else None
 
-    async def _guarded_attempt(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        deadline: Deadline,
-        params: Mapping[str, str | int] | None,
-        json: object,
-        handled_statuses: Collection[int],
-    ) -> httpx.Response:
-        """One attempt, if the breaker admits it, with its outcome reported to the breaker."""
-        admission = self.breaker.admit()
-        if admission is None:
-            raise CircuitOpen(
-                self.system,
-                self.describe(
-                    operation,
-                    "circuit open after repeated failures, failing fast for another "
-                    f"{self.breaker.seconds_until_probe():.1f} s",
-                ),
-            )
-        try:
-            response = await self._attempt(
-                operation, method, path, deadline, params, json, handled_statuses
-            )
-        except UpstreamError as error:
-            self._report(admission, error)
-            raise
-        except BaseException:
-            self.breaker.abandon(admission)
-            raise
-        self.breaker.record_success(admission)
-        return response
-
-    def _report(self, admission: Admission, error: UpstreamError) -> None:
-        if isinstance(error, LocalCongestion):
+    def _report(self, admission: Admission, error: UpstreamError, deadline: Deadline) -> None:
+        if isinstance(error, LocalCongestion) or cut_before_judged(error, deadline):
             self.breaker.abandon(admission)
         elif is_availability_failure(error):
             self.breaker.record_failure(admission)
@@ -243,12 +309,20 @@ class UpstreamEndpoint:
                 self.system, self.describe(operation, "no free connection in the gateway's pool")
             ) from exc
         except httpx.TimeoutException as exc:
+            if self._cut_by_request(deadline, remaining, exc):
+                raise self._deadline_exceeded(operation, deadline) from exc
             raise UpstreamTimeout(
                 self.system, self.describe(operation, f"timed out ({type(exc).__name__})")
             ) from exc
         except TimeoutError as exc:
             raise self._deadline_exceeded(operation, deadline) from exc
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError) as exc:
+            # Our side could not even write the request (the client's text does not fit
+            # in a URL or a header): the client's error, and not the system's.
+            raise InputValidationError(
+                self.describe(operation, f"the request cannot be sent ({type(exc).__name__})")
+            ) from exc
+        except httpx.HTTPError as exc:
             raise UpstreamUnavailable(
                 self.system, self.describe(operation, f"unreachable ({type(exc).__name__})")
             ) from exc
@@ -261,11 +335,24 @@ class UpstreamEndpoint:
         # Waiting for a pooled connection and writing the body are bounded like a read.
         return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
 
-    def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
-        return UpstreamTimeout(
-            self.system,
-            self.describe(operation, f"no answer within the {deadline.budget_s:g} s deadline"),
+    def _cut_by_request(
+        self, deadline: Deadline, remaining: float, timeout: httpx.TimeoutException
+    ) -> bool:
+        """True when the request's deadline, not the system's own timeout, ended the attempt:
+        the phase that timed out was given less than the system's timeout for it."""
+        if not deadline.of_request:
+            return False
+        config = self.resilience
+        own_s = (
+            config.connect_timeout_s
+            if isinstance(timeout, httpx.ConnectTimeout)
+            else config.read_timeout_s
         )
+        return remaining < own_s
+
+    def _deadline_exceeded(self, operation: str, deadline: Deadline) -> UpstreamTimeout:
+        kind = RequestDeadlineExceeded if deadline.of_request else UpstreamTimeout
+        return kind(self.system, self.describe(operation, f"no answer within {deadline.label}"))
 
     def error_for_status(self, operation: str, response: httpx.Response) -> UpstreamError:
         status = response.status_code
@@ -354,3 +441,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return seconds
+
+
+def cut_before_judged(error: UpstreamError, deadline: Deadline) -> bool:
+    """Whether the request's deadline cut this call short before it had the time to show
+    that its system is slow: it started with less than half of the request's budget left,
+    the rest having gone to other systems or earlier levels. Blaming its system would let
+    one slow system open the breakers of the others. A call that had most of the budget
+    and still did not answer does count."""
+    if not isinstance(error, RequestDeadlineExceeded):
+        return False
+    request = current_request_deadline()
+    return request is not None and deadline.budget_s < request.budget_s / 2

@@ -89,7 +89,9 @@ def resilience_from_settings(settings: Settings) -> dict[str, ResilienceConfig]:
         max_read_retries=settings.upstream_max_read_retries,
         backoff_base_s=settings.upstream_backoff_base_s,
         backoff_max_s=settings.upstream_backoff_max_s,
-        breaker_failure_threshold=settings.upstream_breaker_failure_threshold,
+        breaker_failure_rate=settings.upstream_breaker_failure_rate,
+        breaker_minimum_calls=settings.upstream_breaker_minimum_calls,
+        breaker_window_s=settings.upstream_breaker_window_s,
         breaker_cooldown_s=settings.upstream_breaker_cooldown_s,
     )
     return per_system(shared, settings.upstream_resilience, SYSTEMS)

@@ -15,7 +15,12 @@ from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
 from resolvers._crm_records import read_customer, read_order
 from resolvers._decode import JsonObject
 from resolvers._http import UpstreamEndpoint
-from resolvers._limits import CRM_CUSTOMER_IDS_PER_CALL, CRM_IDS_PER_CALL, CRM_PAGE_SIZE_MAX
+from resolvers._limits import (
+    CRM_CUSTOMER_IDS_PER_CALL,
+    CRM_IDS_PER_CALL,
+    CRM_PAGE_SIZE_MAX,
+    CRM_PRODUCT_CODES_PER_CALL,
+)
 from resolvers.call_log import UpstreamCallLog
 from resolvers.records import CustomerPage, CustomerRecord, OrderRecord
 from resolvers.resilience import BreakerState, ResilienceConfig
@@ -95,6 +100,27 @@ class CrmClient:
         orders = chain.from_iterable(pages)
         return group_by_key(wanted, orders, lambda order: order.customer_id)
 
+    async def orders_by_product_codes(
+        self, product_codes: Sequence[str], status: str | None = None
+    ) -> dict[str, list[OrderRecord]]:
+        """Every order with a line of each product, newest first; each code maps to a list
+        (an order with lines of two requested products is in both lists)."""
+        wanted = distinct_keys(product_codes)
+
+        async def orders_of(chunk: Sequence[str]) -> list[OrderRecord]:
+            return await self._orders_of_products(chunk, status)
+
+        pages = await gather_per_chunk(wanted, CRM_PRODUCT_CODES_PER_CALL, orders_of)
+        found: dict[str, list[OrderRecord]] = {code: [] for code in wanted}
+        seen: dict[str, set[str]] = {code: set() for code in wanted}
+        for order in chain.from_iterable(pages):
+            for line in order.lines:
+                code = line.product_code
+                if code in found and order.id not in seen[code]:
+                    seen[code].add(order.id)
+                    found[code].append(order)
+        return found
+
     async def create_order(
         self,
         customer_id: str,
@@ -161,6 +187,17 @@ class CrmClient:
     ) -> list[OrderRecord]:
         operation = "orders_by_customer_ids"
         params: dict[str, str | int] = {"customer_ids": ",".join(customer_ids)}
+        if status is not None:
+            params["status"] = status
+        body = await self._get_json(operation, _ORDERS, params)
+        with self._endpoint.decoding(operation):
+            return [read_order(item) for item in body.objects("records")]
+
+    async def _orders_of_products(
+        self, product_codes: Sequence[str], status: str | None
+    ) -> list[OrderRecord]:
+        operation = "orders_by_product_codes"
+        params: dict[str, str | int] = {"product_codes": ",".join(product_codes)}
         if status is not None:
             params["status"] = status
         body = await self._get_json(operation, _ORDERS, params)

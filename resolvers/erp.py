@@ -14,6 +14,7 @@ from resolvers._decode import ContractViolation, JsonObject
 from resolvers._erp_records import (
     INVOICE_FIELDS,
     INVOICE_MODEL,
+    OPEN_PRODUCTION_STATES,
     PARTNER_FIELDS,
     PARTNER_MODEL,
     PRODUCT_FIELDS,
@@ -111,6 +112,12 @@ class ErpClient:
         )
         return {product.default_code: product for product in products}
 
+    async def products_by_skus(self, skus: Sequence[str]) -> dict[str, ProductRecord]:
+        products = await self._read_where_in(
+            PRODUCT_MODEL, "scm_sku", skus, PRODUCT_FIELDS, read_product
+        )
+        return {product.scm_sku: product for product in products if product.scm_sku}
+
     async def partners_by_refs(self, refs: Sequence[str]) -> dict[str, PartnerRecord]:
         partners = await self._read_where_in(
             PARTNER_MODEL, "ref", refs, PARTNER_FIELDS, read_partner
@@ -128,6 +135,30 @@ class ErpClient:
             distinct_keys(refs), productions, lambda production: production.sale_ref
         )
 
+    async def open_productions_by_product_codes(
+        self, codes: Sequence[str]
+    ) -> dict[str, list[ProductionRecord]]:
+        """Production orders still to finish (not done or cancelled) per product code;
+        each requested code maps to a list."""
+        productions = await self._read_where_in(
+            PRODUCTION_MODEL,
+            "product_code",
+            codes,
+            PRODUCTION_FIELDS,
+            read_production,
+            also=[["state", "in", list(OPEN_PRODUCTION_STATES)]],
+        )
+        return group_by_key(
+            distinct_keys(codes), productions, lambda production: production.product_code
+        )
+
+    async def products_with_skus(self) -> list[ProductRecord]:
+        """Every product that has an SCM sku, by id: the SCM cannot list its skus, so
+        this is how the gateway enumerates them (one call per 500 products)."""
+        raw = await self._read_every_page(PRODUCT_MODEL, [["scm_sku", "!=", False]], PRODUCT_FIELDS)
+        with self._endpoint.decoding(f"search_read {PRODUCT_MODEL}"):
+            return [read_product(item) for item in raw]
+
     async def invoices_by_sale_refs(self, refs: Sequence[str]) -> dict[str, list[InvoiceRecord]]:
         """Invoices per sales order; each requested ref maps to a list."""
         invoices = await self._read_where_in(
@@ -142,12 +173,16 @@ class ErpClient:
         values: Sequence[str],
         fields: Sequence[str],
         read: Callable[[object], RecordT],
+        *,
+        also: list[Any] | None = None,
     ) -> list[RecordT]:
-        """Every record whose ``field`` is one of ``values``: 200 values per ``in``,
-        chunks side by side, each chunk paged until a page comes back short."""
+        """Every record whose ``field`` is one of ``values`` (and that matches the domain
+        terms ``also``): 200 values per ``in``, chunks side by side, each chunk paged
+        until a page comes back short."""
 
         async def read_chunk(chunk: Sequence[str]) -> list[dict[str, Any]]:
-            return await self._read_every_page(model, [[field, "in", list(chunk)]], fields)
+            domain = [[field, "in", list(chunk)], *(also or [])]
+            return await self._read_every_page(model, domain, fields)
 
         pages = await gather_per_chunk(distinct_keys(values), ERP_VALUES_PER_IN, read_chunk)
         operation = f"search_read {model}"

@@ -35,7 +35,9 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 from resolvers._batching import gather_or_cancel
 from resolvers.clients import UpstreamClients
 from resolvers.crm import CrmClient
+from resolvers.erp import ErpClient
 from resolvers.records import (
+    OPEN_ORDER_STATUSES,
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,
@@ -102,6 +104,10 @@ class Fetchers:
     shipments_of_order: Fetcher[str, list[ShipmentRecord]]
     shipment_by_tracking_number: Fetcher[str, ShipmentRecord | None]
     supplier: Fetcher[str, SupplierRecord | None]
+    open_orders_of_product: Fetcher[str, list[OrderRecord]]  # by product code
+    open_plans_of_product: Fetcher[str, list[ProductionRecord]]  # by product code
+    products_with_sku: Fetcher[str, list[ProductRecord]]  # one key: CATALOGUE
+    product_of_sku: Fetcher[str, ProductRecord | None]  # by scm_sku
 
     def wrapped(self, wrap: FetcherWrapper) -> Fetchers:
         """Every fetcher passed through ``wrap``; the loaders built from them follow."""
@@ -119,6 +125,10 @@ class Fetchers:
             shipments_of_order=wrap(self.shipments_of_order),
             shipment_by_tracking_number=wrap(self.shipment_by_tracking_number),
             supplier=wrap(self.supplier),
+            open_orders_of_product=wrap(self.open_orders_of_product),
+            open_plans_of_product=wrap(self.open_plans_of_product),
+            products_with_sku=wrap(self.products_with_sku),
+            product_of_sku=wrap(self.product_of_sku),
         )
 
 
@@ -149,7 +159,19 @@ def build_fetchers(clients: UpstreamClients) -> Fetchers:
             "scm.shipment_by_tracking_number", scm.shipments_by_tracking_numbers, _none
         ),
         supplier=Fetcher("scm.supplier", scm.suppliers_by_ids, _none),
+        open_orders_of_product=Fetcher(
+            "crm.open_orders_of_product", _open_orders_of_products(crm), list
+        ),
+        open_plans_of_product=Fetcher(
+            "erp.open_plans_of_product", erp.open_productions_by_product_codes, list
+        ),
+        products_with_sku=Fetcher("erp.products_with_sku", _products_with_sku(erp), list),
+        product_of_sku=Fetcher("erp.product_of_sku", erp.products_by_skus, _none),
     )
+
+
+# The one key of ``products_with_sku``: the whole catalogue is one entry.
+CATALOGUE = "all"
 
 
 def _none() -> None:
@@ -201,5 +223,30 @@ def _orders_of_customers(
 def _open_purchase_orders(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
     async def fetch(skus: list[str]) -> dict[str, list[PurchaseOrderRecord]]:
         return await scm.purchase_orders(skus, open_only=True)
+
+    return fetch
+
+
+def _open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
+    async def fetch(codes: list[str]) -> dict[str, list[OrderRecord]]:
+        # The CRM filters by one status per call: one call per open status, side by side.
+        answers = await gather_or_cancel(
+            [crm.orders_by_product_codes(codes, status) for status in OPEN_ORDER_STATUSES]
+        )
+        merged: dict[str, list[OrderRecord]] = {code: [] for code in codes}
+        for answer in answers:
+            for code, orders in answer.items():
+                merged.setdefault(code, []).extend(orders)
+        for orders in merged.values():
+            # Newest first, as the CRM lists each status.
+            orders.sort(key=lambda order: (order.created_at, order.id), reverse=True)
+        return merged
+
+    return fetch
+
+
+def _products_with_sku(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
+    async def fetch(keys: list[str]) -> dict[str, list[ProductRecord]]:
+        return {CATALOGUE: await erp.products_with_skus()} if CATALOGUE in keys else {}
 
     return fetch

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
-from typing import Generic, TypeAlias, TypeVar
+from dataclasses import dataclass, field, fields
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
 
@@ -56,29 +56,57 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
     """
 
     def __init__(self, fetcher: Fetcher[KeyT, ValueT], *, naive: bool) -> None:
-        # The error of a failed batch per key, so reading the key again in this request
-        # gives the same error instead of a second upstream call per field.
-        self.failures: dict[KeyT, Exception] = {}
+        # The system that answers this loader (``"crm"`` of ``"crm.customer"``), for the
+        # errors of keys still unanswered when the request's deadline passes.
+        self.system = fetcher.name.split(".", 1)[0]
+        self.fetcher_name = fetcher.name
 
-        async def load_batch(keys: list[KeyT]) -> list[ValueT]:
+        async def load_batch(keys: list[KeyT]) -> list[ValueT | Exception]:
             try:
                 found = await fetcher.fetch(keys)
             except Exception as error:
-                self.failures.update(dict.fromkeys(keys, error))
-                raise
+                # Each key gets the error as its value, not a failed batch: aiodataloader
+                # forgets the keys of a failed batch, so the next field reading one would
+                # send the batch again (a slow system then costs the request twice). As
+                # values, the failed futures stay in the memo for the rest of the request.
+                self._observe_failures(keys)
+                return [error] * len(keys)
             return [found[key] if key in found else fetcher.default_factory() for key in keys]
 
         # Passing the running loop explicitly: aiodataloader would otherwise call the
         # deprecated get_event_loop(), and outside a loop this fails loudly instead.
         super().__init__(
-            load_batch, batch=not naive, cache=not naive, loop=asyncio.get_running_loop()
+            load_batch,  # type: ignore[arg-type]
+            batch=not naive,
+            cache=not naive,
+            loop=asyncio.get_running_loop(),
         )
+
+    def _observe_failures(self, keys: list[KeyT]) -> None:
+        """A failed key nobody reads (its parent field failed too) is not a lost error:
+        the fields that read it report it, so asyncio need not warn at collection."""
+        for key in keys:
+            future = self._cache.get(key)
+            if future is not None and not future.done():
+                future.add_done_callback(_observe)
+
+    def expire(self, make_error: Callable[[RequestLoader[KeyT, ValueT]], Exception]) -> int:
+        """Fail every key still unanswered with ``make_error(self)``; returns how many.
+
+        Called when the request's deadline has passed: the fields waiting on these keys
+        resolve to null with that error and the answer goes out. A batch still in flight
+        finds its futures settled and changes nothing.
+        """
+        expired = 0
+        for future in self._cache.values():
+            if not future.done():
+                future.set_exception(make_error(self))
+                future.add_done_callback(_observe)
+                expired += 1
+        return expired
 
     def peek(self, key: KeyT) -> tuple[bool, ValueT | None]:
         """``(True, value)`` once ``key`` is settled, else ``(False, None)``; failures raise."""
-        failure = self.failures.get(key)
-        if failure is not None:
-            raise failure
         future = self._cache.get(key)
         if future is not None and future.done() and not future.cancelled():
             return True, future.result()
@@ -97,7 +125,7 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
 
     def asked(self, key: KeyT) -> bool:
         """True once ``key`` has been loaded in this request, settled or still in flight."""
-        return key in self._cache or key in self.failures
+        return key in self._cache
 
     def build_now(self, key: KeyT, build: Callable[[ValueT], BuiltT]) -> Ready[BuiltT]:
         """``build(value)`` if ``key`` is settled, else an awaitable of it."""
@@ -118,10 +146,10 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
             values.append(value)  # type: ignore[arg-type]
         return build(values)
 
-    def clear(self, key: KeyT) -> RequestLoader[KeyT, ValueT]:
-        self.failures.pop(key, None)
-        super().clear(key)
-        return self
+
+def _observe(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _build_later(value: Awaitable[ValueT], build: Callable[[ValueT], BuiltT]) -> BuiltT:
@@ -143,8 +171,20 @@ class Loaders:
     shipments_of_order: RequestLoader[str, list[ShipmentRecord]]  # by order ref
     shipment_by_tracking_number: RequestLoader[str, ShipmentRecord | None]
     supplier: RequestLoader[str, SupplierRecord | None]
+    open_orders_of_product: RequestLoader[str, list[OrderRecord]]  # by product code
+    open_plans_of_product: RequestLoader[str, list[ProductionRecord]]  # by product code
+    products_with_sku: RequestLoader[str, list[ProductRecord]]  # one key: CATALOGUE
+    product_of_sku: RequestLoader[str, ProductRecord | None]  # by scm_sku
     # Benchmarks only: no batching and no memo, so prefetching would only add calls.
     naive: bool = field(default=False, kw_only=True)
+
+    def expire_pending(self, make_error: Callable[[RequestLoader[Any, Any]], Exception]) -> int:
+        """Fail every key of every loader still unanswered (``RequestLoader.expire``)."""
+        return sum(
+            loader.expire(make_error)
+            for loader in (getattr(self, f.name) for f in fields(self))
+            if isinstance(loader, RequestLoader)
+        )
 
 
 def create_loaders(
@@ -174,6 +214,10 @@ def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
         shipments_of_order=loader_for(fetchers.shipments_of_order, naive=naive),
         shipment_by_tracking_number=loader_for(fetchers.shipment_by_tracking_number, naive=naive),
         supplier=loader_for(fetchers.supplier, naive=naive),
+        open_orders_of_product=loader_for(fetchers.open_orders_of_product, naive=naive),
+        open_plans_of_product=loader_for(fetchers.open_plans_of_product, naive=naive),
+        products_with_sku=loader_for(fetchers.products_with_sku, naive=naive),
+        product_of_sku=loader_for(fetchers.product_of_sku, naive=naive),
         naive=naive,
     )
 
@@ -183,9 +227,9 @@ def loader_for(
 ) -> RequestLoader[KeyT, ValueT]:
     """A loader that sends every key of one tick to ``fetcher.fetch`` at once.
 
-    If the fetch raises, aiodataloader rejects every key of the batch with that error
-    and forgets them, so a later ``load`` in the same request tries again (``build_now``
-    gives the recorded error instead).
+    If the fetch raises, every key of the batch gets that error and keeps it for the
+    rest of the request: a later ``load`` or ``build_now`` of the key gives the same
+    error without a second upstream call (``clear(key)`` forgets it, as after a write).
 
     ``naive`` turns batching and the per-request memo off: one upstream call per parent
     object, as a resolver without dataloaders would make. The benchmark compares with it.

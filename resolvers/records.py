@@ -50,6 +50,11 @@ class OrderLineRecord:
     unit_price: Decimal
 
 
+# Orders whose goods are still owed to the customer: the demand a product must cover.
+# Shipped and delivered orders have taken their stock already; cancelled ones never will.
+OPEN_ORDER_STATUSES: tuple[str, ...] = ("confirmed", "in_production", "ready")
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRecord:
     id: str

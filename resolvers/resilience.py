@@ -9,8 +9,9 @@ Every upstream request goes through ``UpstreamEndpoint.request``, which applies 
 * reads are retried up to ``max_read_retries`` times on unavailability, timeouts and
   429s, after a full-jitter exponential backoff (or the upstream's ``Retry-After``);
   writes are never retried;
-* a circuit breaker opens after ``breaker_failure_threshold`` availability failures in
-  a row, fails fast for ``breaker_cooldown_s``, then lets one probe through.
+* a circuit breaker opens once at least ``breaker_minimum_calls`` logical calls ended in
+  the last ``breaker_window_s`` seconds and ``breaker_failure_rate`` of them failed for
+  availability, fails fast for ``breaker_cooldown_s``, then lets one probe through.
 
 ``clock``, ``sleep`` and ``random_seed`` exist so tests can run all of this on fake time
 with reproducible jitter.
@@ -38,7 +39,9 @@ class ResilienceConfig:
     max_read_retries: int = 2
     backoff_base_s: float = 0.1
     backoff_max_s: float = 2.0
-    breaker_failure_threshold: int = 5
+    breaker_failure_rate: float = 0.5
+    breaker_minimum_calls: int = 10
+    breaker_window_s: float = 10.0
     breaker_cooldown_s: float = 5.0
     # Test seams. ``clock`` must be monotonic; ``sleep`` must wait on that same clock.
     clock: Clock = time.monotonic
@@ -52,6 +55,7 @@ class ResilienceConfig:
             "read_timeout_s": self.read_timeout_s,
             "deadline_s": self.deadline_s,
             "breaker_cooldown_s": self.breaker_cooldown_s,
+            "breaker_window_s": self.breaker_window_s,
         }
         for name, value in positive.items():
             if not value > 0:
@@ -63,9 +67,13 @@ class ResilienceConfig:
                 "backoff needs 0 <= backoff_base_s <= backoff_max_s, got "
                 f"{self.backoff_base_s} and {self.backoff_max_s}"
             )
-        if self.breaker_failure_threshold < 1:
+        if not 0 < self.breaker_failure_rate <= 1:
             raise ValueError(
-                f"breaker_failure_threshold must be >= 1, got {self.breaker_failure_threshold}"
+                f"breaker_failure_rate must be in (0, 1], got {self.breaker_failure_rate}"
+            )
+        if self.breaker_minimum_calls < 1:
+            raise ValueError(
+                f"breaker_minimum_calls must be >= 1, got {self.breaker_minimum_calls}"
             )
 
 
@@ -77,10 +85,12 @@ TUNABLE_FIELDS = (
     "max_read_retries",
     "backoff_base_s",
     "backoff_max_s",
-    "breaker_failure_threshold",
+    "breaker_failure_rate",
+    "breaker_minimum_calls",
+    "breaker_window_s",
     "breaker_cooldown_s",
 )
-_COUNT_FIELDS = ("max_read_retries", "breaker_failure_threshold")
+_COUNT_FIELDS = ("max_read_retries", "breaker_minimum_calls")
 
 
 def per_system(

@@ -74,6 +74,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("Product", "availableToPromise"): SCM,
     ("Product", "openPurchaseOrders"): Rule(("scm:read",), staff_only=True),
     ("PurchaseOrder", "supplier"): Rule(("scm:read",), staff_only=True),
+    # The product view: demand and plans are other customers' orders, and coverage is
+    # derived from all three systems' records of them.
+    ("Product", "demand"): Rule(("crm:read",), staff_only=True),
+    ("Product", "productionPlans"): Rule(("erp:read",), staff_only=True),
+    ("Product", "coverage"): Rule(("crm:read", "erp:read", "scm:read"), staff_only=True),
+    ("Query", "lowStock"): Rule(("erp:read", "scm:read"), staff_only=True),
+    ("Subscription", "stockAlerts"): Rule(("scm:read",), staff_only=True),
+    ("StockAlert", "product"): ERP,
     ("ProductionPlan", "product"): ERP,
     ("ProductionPlan", "order"): CRM,
     ("Shipment", "order"): CRM,

@@ -16,7 +16,9 @@ from strawberry.types import ExecutionContext
 from cache.documents import DocumentCache
 from schema.access import apply_policy
 from schema.answer_size import capped_at
-from schema.error_codes import ErrorCodes, log_error
+from schema.error_codes import ErrorCodes
+from schema.error_log import Sampler, log_errors
+from schema.federation import FederationEntities, building, keyed, name_entities_by_class
 from schema.lean_resolvers import use_lean_resolvers
 from schema.limits import EnforceQueryLimits, QueryLimits
 from schema.list_sizes import list_sizes
@@ -31,19 +33,25 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs each error once, by kind: expected failures as one line, bugs with their stack."""
+    """Logs each failure once (not each field it failed), expected ones sampled per kind,
+    bugs with their stack (``schema.error_log``)."""
 
     # Set by create_schema: the parser its parse step and the HTTP endpoint share.
     parser: DocumentParser = DocumentParser(max_tokens=5000)
     # Set by create_schema: what its requests are held to (the HTTP endpoint sums a batch).
     limits: QueryLimits = QueryLimits()
     extra_validation_rules: tuple[type[ASTValidationRule], ...] = ()
+    # One per schema, so per app: its samples span the app's requests.
+    error_sampler: Sampler = Sampler()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        for error in errors:
-            log_error(error)
+        log_errors(errors, self.error_sampler)
+
+
+class FederatedGatewaySchema(GatewaySchema, FederationEntities):
+    """The same graph as an Apollo Federation v2 subgraph (``schema/federation.py``)."""
 
 
 def create_schema(
@@ -52,7 +60,10 @@ def create_schema(
     max_tokens: int = 5000,
     introspection: bool = True,
     list_size_overrides: Mapping[str, int] | None = None,
+    federation: bool = False,
 ) -> GatewaySchema:
+    """The one graph; with ``federation``, as a subgraph: ``@key``s, ``_service``,
+    ``_entities``, the same types, resolvers, limits and access policy."""
     query_limits = limits or QueryLimits()
     validated: DocumentCache[list[GraphQLError]] = DocumentCache(max_entries=1000)
     parser = DocumentParser(max_tokens=max_tokens)
@@ -68,14 +79,18 @@ def create_schema(
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    schema = GatewaySchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        scalar_overrides=SCALAR_OVERRIDES,
-        extensions=extensions,
-        execution_context_class=capped_at(query_limits.max_answer_fields),
-    )
+    schema_class = FederatedGatewaySchema if federation else GatewaySchema
+    with keyed() if federation else building():
+        schema = schema_class(
+            query=Query,
+            mutation=Mutation,
+            subscription=Subscription,
+            scalar_overrides=dict[object, Any](SCALAR_OVERRIDES),
+            extensions=extensions,
+            execution_context_class=capped_at(query_limits.max_answer_fields),
+        )
+    if federation:
+        name_entities_by_class(schema._schema)
     schema.parser = parser
     schema.limits = replace(
         query_limits,
@@ -83,6 +98,7 @@ def create_schema(
     )
     if not introspection:
         schema.extra_validation_rules = (NoSchemaIntrospectionCustomRule,)
+    schema.error_sampler = Sampler()
     use_lean_resolvers(schema._schema, skip_types={"Subscription"})
     apply_policy(schema._schema)
     return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
@@ -41,6 +42,9 @@ class GatewayContext:
     # Fields a batch's answers hold so far, shared by its operations (schema.answer_size);
     # None: each execution counts its own (one operation, a subscription's events).
     answer_fields: AnswerFields | None = None
+    # Set by a subscription once it listens (gateway.sse starts its stream then, for
+    # subscriptions such as stockAlerts that send nothing until something happens).
+    listening: asyncio.Event | None = None
 
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""

@@ -1,6 +1,8 @@
 """The one place where errors become GraphQL errors with ``extensions.code``.
 
-A ``SupplyGraphError`` reports its own code (and ``system`` for upstream failures).
+A ``SupplyGraphError`` reports its own code (and ``system`` for upstream failures). Input
+the gateway cannot even send upstream is the client's error, not the system's:
+``INPUT_TOO_LARGE`` (with ``system``, ``limit``, ``value``) or ``BAD_USER_INPUT``.
 Errors of the GraphQL layer itself (syntax, validation, variable coercion) keep their
 message and get ``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED``. Anything else
 is a bug: it is logged with its stack and reaches the client only as ``INTERNAL_ERROR``
@@ -9,7 +11,6 @@ with a generic message, so no stack trace or upstream secret leaks.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -18,8 +19,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from gateway.errors import SupplyGraphError
-
-logger = logging.getLogger("supplygraph.errors")
 
 INTERNAL_ERROR = "INTERNAL_ERROR"
 INTERNAL_MESSAGE = "Internal error; the gateway logged the details."
@@ -39,6 +38,8 @@ NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 QUERY_REJECTED = "QUERY_REJECTED"
+# A field whose keys would make an upstream request too large to send (gateway.errors).
+INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
@@ -74,18 +75,6 @@ def with_code(error: GraphQLError) -> GraphQLError:
         original_error=None,
         extensions={"code": INTERNAL_ERROR},
     )
-
-
-def log_error(error: GraphQLError) -> None:
-    """Upstream failures and refusals are expected: one line. Anything else: the stack."""
-    original = error.original_error
-    where = ".".join(str(part) for part in error.path or []) or "document"
-    if original is None or isinstance(original, GraphQLError):
-        logger.debug("%s: %s", where, error.message)
-    elif isinstance(original, SupplyGraphError):
-        logger.warning("%s: %s (%s)", where, original.message, original.code)
-    else:
-        logger.error("unexpected error at %s", where, exc_info=original)
 
 
 class ErrorCodes(SchemaExtension):

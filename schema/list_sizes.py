@@ -37,6 +37,8 @@ LIST_SIZES: dict[str, ListSize] = {
     "Query.customers": ListSize(slicing=("first",)),
     "Query.orders": ListSize(slicing=("ids",)),
     "Query.products": ListSize(slicing=("codes",)),
+    # The subgraph's entity look-ups (/subgraph): one object per representation.
+    "Query._entities": ListSize(slicing=("representations",)),
     # Joins: bounded by what the systems hold per parent (demo data: mean / max).
     "Customer.orders": ListSize(assumed=20, slicing=("first",)),  # 10 / 34
     "Order.lines": ListSize(assumed=5),  # 2.4 / 5
@@ -45,6 +47,10 @@ LIST_SIZES: dict[str, ListSize] = {
     "Order.invoices": ListSize(assumed=2),  # 1.0 / 2
     "Product.inventory": ListSize(assumed=4),  # one per warehouse: 2.2 / 4
     "Product.openPurchaseOrders": ListSize(assumed=3),  # 1.8 / 3
+    "Product.demand": ListSize(assumed=30),  # open lines per product: 10 / 31
+    "Product.productionPlans": ListSize(assumed=20),  # open plans per product
+    "Coverage.timeline": ListSize(assumed=30),
+    "Query.lowStock": ListSize(slicing=("first",)),
     "Shipment.events": ListSize(assumed=6),  # 5.5 / 6
     "OrderTracking.timeline": ListSize(assumed=20),
 }

@@ -67,6 +67,38 @@ class Selection:
             variables,
         )
 
+    @classmethod
+    def of_entities(cls, info: Info, type_name: str) -> Selection:
+        """What ``_entities`` selects on ``type_name``: only the fragments on that type.
+
+        ``_entities`` returns a union, so each entity type is selected by fragments of its
+        own (``... on Order { status }``); those on other types say nothing about it.
+        """
+        raw = info._raw_info
+        nodes = [
+            FieldNode(
+                name=node.name,
+                selection_set=SelectionSetNode(
+                    selections=tuple(
+                        selection
+                        for selection in node.selection_set.selections
+                        if _on_type(selection, type_name, raw.fragments)
+                    )
+                ),
+            )
+            for node in raw.field_nodes
+            if node.selection_set is not None
+        ]
+        selection = cls.of(info)
+        object_type = raw.schema.type_map.get(type_name)
+        return cls(
+            nodes,
+            object_type if isinstance(object_type, GraphQLObjectType) else None,
+            selection._schema,
+            selection._fragments,
+            selection._variables,
+        )
+
     @cached_property
     def _fields(self) -> dict[str, list[FieldNode]]:
         fields: dict[str, list[FieldNode]] = {}
@@ -128,3 +160,15 @@ class Selection:
         return [
             get_argument_values(field, node, self._variables) for node in self._fields.get(name, [])
         ]
+
+
+def _on_type(selection: Any, type_name: str, fragments: dict[str, FragmentDefinitionNode]) -> bool:
+    """Whether ``selection`` is a fragment on ``type_name`` (an inline one or a spread)."""
+    if isinstance(selection, InlineFragmentNode):
+        condition = selection.type_condition
+    elif isinstance(selection, FragmentSpreadNode):
+        fragment = fragments.get(selection.name.value)
+        condition = fragment.type_condition if fragment is not None else None
+    else:
+        return False
+    return condition is not None and condition.name.value == type_name

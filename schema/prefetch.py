@@ -124,7 +124,20 @@ async def products(
     if loaders.naive or not records:
         return
     skus = _unique(record.scm_sku for record in records if record.scm_sku)
+    codes = _unique(record.default_code for record in records)
     jobs: list[Awaitable[object]] = []
+    coverage = "coverage" in selection and _may(context, "Product", "coverage")
+    # Demand and plans first: the orders and plans below them wait on them.
+    if "demand" in selection and _may(context, "Product", "demand"):
+        below = selection["demand"]["order"]
+        jobs.append(_then_flat(loaders.open_orders_of_product, codes, orders, context, below))
+    elif coverage:
+        jobs.append(_loaded(loaders.open_orders_of_product, codes))
+    if "productionPlans" in selection and _may(context, "Product", "productionPlans"):
+        below = selection["productionPlans"]
+        jobs.append(_then_flat(loaders.open_plans_of_product, codes, plans, context, below))
+    elif coverage:
+        jobs.append(_loaded(loaders.open_plans_of_product, codes))
     # Purchase orders first: their suppliers wait on them, nothing waits on the stock.
     if "openPurchaseOrders" in selection and _may(context, "Product", "openPurchaseOrders"):
         jobs.append(
@@ -136,8 +149,12 @@ async def products(
                 selection["openPurchaseOrders"],
             )
         )
-    if ("inventory" in selection and _may(context, "Product", "inventory")) or (
-        "availableToPromise" in selection and _may(context, "Product", "availableToPromise")
+    elif coverage:
+        jobs.append(_leaf(loaders.open_purchase_orders_of_sku, skus))
+    if (
+        coverage
+        or ("inventory" in selection and _may(context, "Product", "inventory"))
+        or ("availableToPromise" in selection and _may(context, "Product", "availableToPromise"))
     ):
         jobs.append(_leaf(loaders.stock_of_sku, skus))
     await _settle(jobs)

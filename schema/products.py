@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
 from resolvers.loaders import Ready
 from resolvers.records import (
+    ProductionRecord,
     ProductRecord,
     PurchaseOrderRecord,
     StockLevelRecord,
     SupplierRecord,
 )
 from schema.context import Info
+from schema.coverage import available_quantity, project
 from schema.money import Money, money, required_money
+from schema.product_view import Coverage, ProductDemand, demand_lines
 
+if TYPE_CHECKING:
+    from schema.production import ProductionPlan
 
-def available_quantity(level: StockLevelRecord) -> int:
-    """What a warehouse can promise: stock not already reserved, never below zero."""
-    return max(level.on_hand - level.reserved, 0)
+__all__ = ["available_quantity"]
+
+LazyPlan = Annotated["ProductionPlan", strawberry.lazy("schema.production")]
 
 
 @strawberry.type
@@ -179,6 +187,55 @@ class Product:
         loader = info.context.loaders.open_purchase_orders_of_sku
         return loader.build_now(self.record.scm_sku, build)
 
+    @strawberry.field(
+        graphql_type=list[ProductDemand] | None,
+        description="Open CRM order lines of this product (orders confirmed, in production "
+        "or ready), newest order first",
+    )
+    def demand(self, info: Info) -> Ready[list[ProductDemand]]:
+        code = self.record.default_code
+        return info.context.loaders.open_orders_of_product.build_now(
+            code, lambda orders: demand_lines(code, orders)
+        )
+
+    @strawberry.field(
+        graphql_type=list[LazyPlan] | None,
+        description="ERP mrp.production of this product still to finish (not done or cancelled)",
+    )
+    def production_plans(self, info: Info) -> Ready[list[ProductionPlan]]:
+        from schema.production import ProductionPlan
+
+        def build(records: list[ProductionRecord]) -> list[ProductionPlan]:
+            return [ProductionPlan(record=record) for record in records]
+
+        loader = info.context.loaders.open_plans_of_product
+        return loader.build_now(self.record.default_code, build)
+
+    @strawberry.field(
+        graphql_type=Coverage | None,
+        description="availableToPromise + open purchase orders + planned output - open "
+        "demand, projected by date to the day the product runs short, if it does",
+    )
+    def coverage(self, info: Info) -> Ready[Coverage]:
+        loaders = info.context.loaders
+        code, sku = self.record.default_code, self.record.scm_sku
+        no_sku: list[Any] = []
+        parts: list[Ready[Any]] = [
+            loaders.stock_of_sku.build_now(sku, _same) if sku else no_sku,
+            loaders.open_purchase_orders_of_sku.build_now(sku, _same) if sku else no_sku,
+            loaders.open_plans_of_product.build_now(code, _same),
+            loaders.open_orders_of_product.build_now(code, _same),
+        ]
+
+        def build(values: list[Any]) -> Coverage:
+            stock, purchases, plans, orders = values
+            today = datetime.now(UTC).date()
+            return Coverage.of(project(today, code, stock, purchases, plans, orders))
+
+        if any(isinstance(part, Awaitable) for part in parts):
+            return _gathered(parts, build)
+        return build(parts)
+
 
 def product_or_none(record: ProductRecord | None) -> Product | None:
     return Product(record=record) if record is not None else None
@@ -194,3 +251,18 @@ def inventory_of(levels: list[StockLevelRecord]) -> list[InventoryLevel]:
 
 def total_available(levels: list[StockLevelRecord]) -> int:
     return sum(available_quantity(level) for level in levels)
+
+
+def _same(value: object) -> object:
+    return value
+
+
+async def _gathered(parts: list[Ready[Any]], build: Any) -> Coverage:
+    values = await asyncio.gather(
+        *(part if isinstance(part, Awaitable) else _value(part) for part in parts)
+    )
+    return cast(Coverage, build(list(values)))
+
+
+async def _value(value: object) -> object:
+    return value

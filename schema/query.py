@@ -18,6 +18,7 @@ from schema.access import ensure_visible, hidden_from_customer, visible_record, 
 from schema.context import Info
 from schema.customers import Customer, CustomerConnection, CustomerEdge, CustomerSegment, PageInfo
 from schema.lookahead import Selection
+from schema.low_stock import StockShortfallConnection, low_stock_page
 from schema.orders import Order
 from schema.paging import PagePosition, decode_cursor, encode_cursor
 from schema.products import Product
@@ -150,6 +151,19 @@ class Query:
         found = [record for record in records if record is not None]
         await prefetch.products(info.context, found, Selection.of(info))
         return [Product(record=record) if record is not None else None for record in records]
+
+    @strawberry.field(
+        description="Every sku below its reorder point (available < reorderPoint) in a "
+        "warehouse, by sku then warehouse; skus are those of the ERP's products"
+    )
+    async def low_stock(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        warehouse: str | None = None,
+    ) -> StockShortfallConnection | None:
+        return await low_stock_page(info, 50 if first is None else first, after, warehouse)
 
     @strawberry.field
     async def shipment(self, info: Info, tracking_number: str) -> Shipment | None:

@@ -26,8 +26,10 @@ from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, U
 from gateway.observability.metrics import subscription_open
 from resolvers.loaders import RequestLoader
 from resolvers.records import OrderRecord
+from resolvers.request_deadline import request_deadline
 from schema.access import permits, visible_record
 from schema.context import Info
+from schema.stock_alerts import StockAlert, stock_alerts
 from schema.tracking import OrderTracking
 
 if TYPE_CHECKING:
@@ -92,8 +94,10 @@ async def tracking_updates(
                 # Also after a failed re-read's wait, which does not watch the clock.
                 ensure_unexpired(info)
                 try:
-                    order = await current_order(info, live, order_id)
-                    fingerprint = await tracking_fingerprint(info, order)
+                    # Each update's re-read has the deadline of one request.
+                    with request_deadline(info.context.settings.request_deadline_s):
+                        order = await current_order(info, live, order_id)
+                        fingerprint = await tracking_fingerprint(info, order)
                 except UpstreamError as error:
                     # A system's hiccup must not end a subscription that may run for days.
                     logger.warning(
@@ -146,5 +150,21 @@ class Subscription:
             )
         # Checked here, before the stream starts, so that a refusal is the subscription's
         # error rather than its first event.
-        await current_order(info, live, str(order_id))
+        with request_deadline(info.context.settings.request_deadline_s):
+            await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))
+
+    @strawberry.subscription(
+        description="An alert each time a sku crosses below its reorder point in a "
+        "warehouse (available < reorderPoint), and when it recovers; all warehouses "
+        "unless one is named. Fed by the SCM's stock.changed webhooks."
+    )
+    async def stock_alerts(
+        self, info: Info, warehouse: str | None = None
+    ) -> AsyncIterator[StockAlert]:
+        if info.context.live is None:
+            raise SubscriptionsUnavailable(
+                "subscriptions are served over a WebSocket on /graphql (graphql-transport-ws) "
+                "and as Server-Sent Events on /graphql/stream"
+            )
+        return stock_alerts(info, warehouse)

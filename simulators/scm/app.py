@@ -78,8 +78,37 @@ def create_scm_app(world: SimWorld, knobs: SystemKnobs, token: str) -> Starlette
         )
         return json_response(result.formatted)
 
+    async def set_stock(request: Request) -> Response:
+        """``/_sim/stock`` {sku, warehouse, onHand}: a stock count in the warehouse (what
+        goods leaving outside any order look like); sends ``stock.changed``."""
+        try:
+            payload = await json_body(request)
+        except orjson.JSONDecodeError:
+            return json_response(_errors("the body is not JSON", "BAD_REQUEST"), 400)
+        sku = payload.get("sku") if isinstance(payload, dict) else None
+        warehouse = payload.get("warehouse") if isinstance(payload, dict) else None
+        on_hand = payload.get("onHand") if isinstance(payload, dict) else None
+        level = next(
+            (
+                held
+                for held in world.dataset.stock_by_sku.get(str(sku), [])
+                if held.warehouse == warehouse
+            ),
+            None,
+        )
+        if level is None or not isinstance(on_hand, int) or on_hand < 0:
+            return json_response(
+                _errors("expected {sku, warehouse, onHand} of a held level", "INVALID"), 400
+            )
+        level.on_hand = on_hand
+        level.reserved = min(level.reserved, on_hand)
+        level.updated_at = world.clock.now()
+        world.webhooks.emit("scm", "stock.changed", [level.sku])
+        return json_response({"sku": level.sku, "warehouse": level.warehouse, "onHand": on_hand})
+
     routes = [
         Route("/graphql", gated(knobs, render_fault, graphql_endpoint), methods=["POST"]),
+        Route("/_sim/stock", set_stock, methods=["POST"]),
         *sim_routes(knobs, world),
     ]
     return Starlette(routes=routes)

@@ -9,7 +9,13 @@ from cache.local_store import LocalStore
 from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, EntityKind, RequestCachePolicy
 from cache.redis_store import RedisStore
 from cache.stale_log import StaleLog
-from gateway.errors import UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import (
+    InputTooLargeError,
+    RequestDeadlineExceeded,
+    UpstreamBadResponse,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from resolvers.records import OrderRecord, SupplierRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
@@ -302,6 +308,39 @@ async def test_every_waiter_gets_the_error_of_the_shared_fetch(entity_cache):
     results = await asyncio.gather(first, second, return_exceptions=True)
     assert [type(result) for result in results] == [UpstreamBadResponse] * 2
     assert len(fetch.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "owners_own",
+    [
+        InputTooLargeError("crm: URL too long", system="crm", limit="url", value=8192),
+        RequestDeadlineExceeded("crm", "crm: no answer within the request's 1.5 s deadline"),
+    ],
+    ids=["its input", "its deadline"],
+)
+async def test_a_waiter_fetches_itself_when_the_shared_fetch_failed_for_its_owners_reasons(
+    entity_cache, owners_own
+):
+    fetch = FakeFetch(orders("SO-1"))
+    fetch.gate = asyncio.Event()
+    fetch.error = owners_own
+
+    async def fails_once(keys: list[str]) -> dict[str, OrderRecord]:
+        try:
+            return await fetch(keys)
+        finally:
+            fetch.error = None  # only the owner's own fetch fails
+
+    first = asyncio.create_task(wrap_orders(entity_cache, fails_once)(["SO-1"]))
+    await fetch.started.wait()
+    second = asyncio.create_task(wrap_orders(entity_cache, fails_once)(["SO-1"]))
+    await asyncio.sleep(0.01)
+    fetch.gate.set()
+
+    with pytest.raises(type(owners_own)):
+        await first
+    assert await second == orders("SO-1")
+    assert fetch.calls == [["SO-1"], ["SO-1"]]
 
 
 async def test_a_waiter_fetches_itself_when_the_request_it_waited_for_is_cancelled(

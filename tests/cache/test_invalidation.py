@@ -186,3 +186,32 @@ async def test_an_event_id_is_forgotten_after_its_ttl(store, prefix):
     assert await mark_seen(store, prefix, "crm", "e1", ttl_s=0.03) is True
     await asyncio.sleep(0.08)
     assert await was_seen(store, prefix, "crm", "e1") is False
+
+
+@pytest.mark.parametrize(
+    ("system", "event", "keys", "gone"),
+    [
+        ("crm", "order.created", ["SO-9"], {"open_orders_of_product"}),
+        ("crm", "order.updated", ["SO-9"], {"open_orders_of_product"}),
+        ("erp", "production.updated", [], {"open_plans_of_product"}),
+        ("erp", "product.updated", ["P-1001"], {"products_with_sku", "product_of_sku"}),
+        ("scm", "stock.changed", ["SKU-1"], set()),
+    ],
+)
+async def test_events_that_do_not_name_products_drop_every_products_demand_plans_or_catalogue(
+    store, layout, system, event, keys, gone
+):
+    product_entries: dict[str, object] = {
+        key(layout, "crm", "open_orders_of_product", "P-1001"): [samples.order("SO-1", "C-1")],
+        key(layout, "crm", "open_orders_of_product", "P-1002"): [],
+        key(layout, "erp", "open_plans_of_product", "P-1001"): [samples.production("SO-1")],
+        key(layout, "erp", "products_with_sku", "all"): [samples.product()],
+        key(layout, "erp", "product_of_sku", "SKU-1"): samples.product(),
+    }
+    await fill(store, product_entries)
+
+    result = await Invalidator(store, prefix=layout.prefix).invalidate(system, event, keys)
+
+    assert result.applied
+    left = await live_keys(store, list(product_entries))
+    assert {cache_key.split(":")[-2] for cache_key in set(product_entries) - left} == gone

@@ -19,6 +19,10 @@ ENTITIES = {
     "shipments_of_order": ("scm", 10),
     "shipment_by_tracking_number": ("scm", 10),
     "supplier": ("scm", 600),
+    "open_orders_of_product": ("crm", 30),
+    "open_plans_of_product": ("erp", 30),
+    "products_with_sku": ("erp", 300),
+    "product_of_sku": ("erp", 300),
 }
 
 

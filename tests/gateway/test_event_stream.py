@@ -174,7 +174,9 @@ async def test_an_idle_stream_sends_keepalive_comments_and_completes_with_its_so
         yield ExecutionResult(data={"n": 2}, errors=None)
 
     stream = SubscriptionStream(view=None, keepalive_s=0.01)  # type: ignore[arg-type]
-    chunks = stream.events(ExecutionResult(data={"n": 1}, errors=None), results())
+    first: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
+    first.set_result(ExecutionResult(data={"n": 1}, errors=None))
+    chunks = stream.events(first, results())
     assert await anext(chunks) == b'event: next\ndata: {"data":{"n":1}}\n\n'
     assert await anext(chunks) == KEEPALIVE_COMMENT
     release.set()

@@ -42,7 +42,7 @@ GIVES_UP_FAST: dict[str, Any] = {
     "upstream_backoff_base_s": 0.01,
     "upstream_backoff_max_s": 0.02,
     # The breaker has its own test; here it must not turn a timeout into an open circuit.
-    "upstream_breaker_failure_threshold": 1000,
+    "upstream_breaker_minimum_calls": 1000,
 }
 
 ORDER_ID = "SO-100001"
@@ -308,15 +308,17 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_the_cool_dow
 ):
     cooldown_s = 3.0  # far longer than the two quick queries that must see it open
     gateway = start_gateway(
-        upstream_breaker_failure_threshold=2, upstream_breaker_cooldown_s=cooldown_s
+        upstream_breaker_minimum_calls=2, upstream_breaker_cooldown_s=cooldown_s
     )
     counters = SimCounters(simulators)
     faults.set("crm", down=True)
     counters.reset()
     first = gateway.answer(ONE_ORDER)
-    # One attempt and one retry: two failures in a row open the breaker.
-    assert counters.read()["crm"]["requests"] == 2
-    assert first["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    second = gateway.answer(ONE_ORDER)
+    # Two reads, each one attempt and one retry: both failed, so the breaker opens.
+    assert counters.read()["crm"]["requests"] == 4
+    for failed in (first, second):
+        assert failed["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
 
     faults.clear()  # the CRM is back, but the breaker does not know yet
     counters.reset()

@@ -240,7 +240,7 @@ def test_not_ready_when_the_configured_redis_does_not_answer(simulators):
 def test_an_open_breaker_makes_the_gateway_unready_and_shows_in_metrics(simulators):
     overrides: dict[str, Any] = {
         "crm_url": f"http://127.0.0.1:{free_port()}",
-        "upstream_breaker_failure_threshold": 1,
+        "upstream_breaker_minimum_calls": 1,
         "upstream_max_read_retries": 0,
         "upstream_breaker_cooldown_s": 60,
     }

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from simulators.runner import RunningSimulators
-from tests.gateway.live_helpers import Gateway
+from tests.gateway.live_helpers import Gateway, secured_settings, token
 from tests.gateway_fixtures import gateway_settings
 
 PRODUCT = 'query { products(codes: ["P-1001"]) { code } }'
@@ -89,7 +89,7 @@ def test_an_order_webhook_arriving_while_the_crm_is_down_is_refused_and_its_retr
 ):
     # The order was never cached: finding whose lists it is in takes a CRM call.
     order_id, event_id = "SO-100777", uuid.uuid4().hex
-    settings = gateway_settings(simulators, upstream_breaker_failure_threshold=100)
+    settings = gateway_settings(simulators, upstream_breaker_minimum_calls=1000)
     with Gateway(settings) as gateway:
         httpx.post(f"{crm_faults}/faults", json={"down": True}).raise_for_status()
         refused = deliver(gateway.url, "crm", "order.updated", [order_id], event_id)
@@ -119,3 +119,18 @@ def test_deliveries_of_one_event_racing_each_other_are_all_acknowledged_and_mark
     assert {response.status_code for response in racing} == {202}
     assert {response.json()["status"] for response in racing} <= {"accepted", "duplicate"}
     assert later.json()["status"] == "duplicate"
+
+
+def test_an_admin_drop_while_redis_is_unreachable_says_503_not_zero_dropped(
+    simulators: RunningSimulators,
+):
+    without_redis = secured_settings(simulators, redis_url=nothing_listening())
+    admin = {"Authorization": f"Bearer {token('admin')}"}
+    with Gateway(without_redis) as gateway:
+        refused = httpx.post(f"{gateway.url}/admin/cache/crm/drop", headers=admin, timeout=30)
+    with Gateway(secured_settings(simulators)) as gateway:
+        dropped = httpx.post(f"{gateway.url}/admin/cache/crm/drop", headers=admin, timeout=30)
+
+    assert_refused_for_a_retry(refused)
+    assert dropped.status_code == 200, dropped.text
+    assert isinstance(dropped.json()["dropped"], int)

@@ -171,3 +171,26 @@ async def test_a_token_just_past_its_expiry_does_not_open_a_session(gateway):
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), EVENT_TIMEOUT_S)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_lone_surrogate_in_an_operation_gets_bad_request_and_the_socket_stays_open(
+    gateway,
+):
+    """As over HTTP: the client's error for that operation, never a silent ``complete``."""
+    async with websockets.connect(gateway.ws_url, subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token()}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(ws.recv(), EVENT_TIMEOUT_S))["type"] == (
+            "connection_ack"
+        )
+        # json.dumps escapes the half pair as "\ud800", as a hostile client would send it.
+        payload = {"query": ORDER_STATUS, "variables": {"id": "SO-\ud800"}}
+        await ws.send(json.dumps({"id": "odd", "type": "subscribe", "payload": payload}))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), EVENT_TIMEOUT_S))
+        fine = {"query": ORDER_STATUS, "variables": {"id": "SO-100010"}}
+        await ws.send(json.dumps({"id": "next", "type": "subscribe", "payload": fine}))
+        answered = json.loads(await asyncio.wait_for(ws.recv(), EVENT_TIMEOUT_S))
+    assert refused["id"] == "odd" and refused["type"] == "error"
+    assert [error["extensions"]["code"] for error in refused["payload"]] == ["BAD_REQUEST"]
+    assert answered["id"] == "next" and answered["type"] == "next"
+    assert answered["payload"]["data"]["order"]["id"] == "SO-100010"

@@ -43,9 +43,7 @@ async def test_the_waits_of_a_failing_read_stay_within_their_growing_bounds(
     crm_for, resilience, fake_time
 ):
     # A breaker that stays closed, or it would stop the retries after five failures.
-    patient = replace(
-        resilience, max_read_retries=6, deadline_s=60.0, breaker_failure_threshold=100
-    )
+    patient = replace(resilience, max_read_retries=6, deadline_s=60.0, breaker_minimum_calls=100)
     upstream = FakeUpstream(lambda request: httpx.Response(503))
 
     with pytest.raises(UpstreamUnavailable):

@@ -1,5 +1,7 @@
-"""Each system's circuit breaker opens after repeated availability failures, fails fast
-while open, and lets one probe through after the cool-down to decide what comes next."""
+"""Each system's circuit breaker opens when enough of the calls in its window failed for
+availability (at least ``breaker_minimum_calls`` calls, ``breaker_failure_rate`` of them
+failed), fails fast while open, and lets one probe through after the cool-down to
+decide what comes next. A read and its retries are one call."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from tests.resolvers.fakes import FakeUpstream, json_response
 from tests.resolvers.samples import crm_order
 
 OK = json_response({"records": [], "missing": []})
+# The default window: at least ten calls, half of them failed, in the last ten seconds.
+MIN_CALLS = ResilienceConfig().breaker_minimum_calls
 
 
 class Switchable:
@@ -66,10 +70,59 @@ async def test_the_breaker_starts_closed(crm_for, one_shot):
     assert crm.breaker_state == "closed"
 
 
-async def test_the_breaker_opens_after_five_availability_failures_in_a_row(crm_for, one_shot):
+async def test_the_breaker_stays_closed_until_the_window_holds_the_minimum_of_calls(
+    crm_for, one_shot
+):
     crm = crm_for(FakeUpstream(Switchable(httpx.Response(503))), one_shot)
 
-    await fail_reads(crm, 4)
+    await fail_reads(crm, MIN_CALLS - 1)
+    assert crm.breaker_state == "closed"
+    await fail_reads(crm, 1)
+    assert crm.breaker_state == "open"
+
+
+async def test_the_breaker_opens_once_half_the_calls_in_the_window_failed(crm_for, one_shot):
+    upstream = Switchable(OK)
+    crm = crm_for(FakeUpstream(upstream), one_shot)
+    for _ in range(10):
+        await read(crm)
+    upstream.answer = httpx.Response(503)
+
+    await fail_reads(crm, 9)
+    assert crm.breaker_state == "closed"  # 9 of 19
+    await fail_reads(crm, 1)
+    assert crm.breaker_state == "open"  # 10 of 20
+
+
+async def test_failures_in_runs_keep_the_breaker_closed_while_most_calls_succeed(crm_for, one_shot):
+    upstream = Switchable(OK)
+    crm = crm_for(FakeUpstream(upstream), one_shot)
+
+    # Runs of five failures (which opened the old breaker), a quarter of all calls.
+    for number in range(400):
+        upstream.answer = httpx.Response(503) if number % 20 < 5 else OK
+        with contextlib.suppress(UpstreamUnavailable):
+            await read(crm)
+
+    assert crm.breaker_state == "closed"
+
+
+async def test_outcomes_older_than_the_window_are_forgotten(crm_for, one_shot, fake_time):
+    crm = crm_for(FakeUpstream(Switchable(httpx.Response(503))), one_shot)
+
+    await fail_reads(crm, MIN_CALLS - 1)
+    fake_time.advance(one_shot.breaker_window_s)
+    await fail_reads(crm, 1)
+
+    assert crm.breaker_state == "closed"
+
+
+async def test_a_read_and_its_retries_count_as_one_call(crm_for, resilience):
+    upstream = FakeUpstream(Switchable(httpx.Response(503)))
+    crm = crm_for(upstream, resilience)
+
+    await fail_reads(crm, MIN_CALLS - 1)
+    assert len(upstream.requests) == (MIN_CALLS - 1) * (1 + resilience.max_read_retries)
     assert crm.breaker_state == "closed"
     await fail_reads(crm, 1)
     assert crm.breaker_state == "open"
@@ -79,26 +132,13 @@ async def test_timeouts_and_connect_errors_count_as_availability_failures(crm_fo
     upstream = Switchable(httpx.ReadTimeout("slow"))
     crm = crm_for(FakeUpstream(upstream), one_shot)
 
-    for _ in range(3):
+    for _ in range(MIN_CALLS // 2):
         with pytest.raises(UpstreamTimeout):
             await read(crm)
     upstream.answer = httpx.ConnectError("refused")
-    await fail_reads(crm, 2)
+    await fail_reads(crm, MIN_CALLS - MIN_CALLS // 2)
 
     assert crm.breaker_state == "open"
-
-
-async def test_a_success_in_between_starts_the_count_again(crm_for, one_shot):
-    upstream = Switchable(httpx.Response(503))
-    crm = crm_for(FakeUpstream(upstream), one_shot)
-
-    await fail_reads(crm, 4)
-    upstream.answer = OK
-    await read(crm)
-    upstream.answer = httpx.Response(503)
-    await fail_reads(crm, 4)
-
-    assert crm.breaker_state == "closed"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +155,7 @@ async def test_a_success_in_between_starts_the_count_again(crm_for, one_shot):
 async def test_refusals_and_bad_answers_do_not_open_the_breaker(crm_for, one_shot, answer):
     crm = crm_for(FakeUpstream(Switchable(answer)), one_shot)
 
-    for _ in range(10):
+    for _ in range(3 * MIN_CALLS):
         with pytest.raises(Exception):  # noqa: B017 - which error is not the point here
             await read(crm)
 
@@ -125,7 +165,7 @@ async def test_refusals_and_bad_answers_do_not_open_the_breaker(crm_for, one_sho
 async def test_an_open_breaker_fails_fast_without_a_request(crm_for, one_shot, call_log, fake_time):
     upstream = FakeUpstream(Switchable(httpx.Response(503)))
     crm = crm_for(upstream, one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     sent = len(upstream.requests)
 
     with pytest.raises(CircuitOpen) as caught:
@@ -142,7 +182,7 @@ async def test_an_open_breaker_fails_fast_without_a_request(crm_for, one_shot, c
 async def test_an_open_breaker_refuses_writes_too(crm_for, one_shot):
     upstream = FakeUpstream(Switchable(httpx.Response(503)))
     crm = crm_for(upstream, one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     sent = len(upstream.requests)
 
     with pytest.raises(CircuitOpen):
@@ -158,7 +198,7 @@ async def test_after_the_cooldown_the_breaker_is_half_open_and_a_successful_prob
 ):
     upstream = Switchable(httpx.Response(503))
     crm = crm_for(FakeUpstream(upstream), one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
 
     fake_time.advance(one_shot.breaker_cooldown_s - 0.1)
     assert crm.breaker_state == "open"
@@ -176,7 +216,7 @@ async def test_a_failed_probe_opens_the_breaker_again_for_a_full_cooldown(
 ):
     fake = FakeUpstream(Switchable(httpx.Response(503)))
     crm = crm_for(fake, one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     fake_time.advance(one_shot.breaker_cooldown_s)
 
     await fail_reads(crm, 1)
@@ -194,7 +234,7 @@ async def test_a_failed_probe_opens_the_breaker_again_for_a_full_cooldown(
 async def test_a_probe_that_was_refused_still_closes_the_breaker(crm_for, one_shot, fake_time):
     upstream = Switchable(httpx.Response(503))
     crm = crm_for(FakeUpstream(upstream), one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     fake_time.advance(one_shot.breaker_cooldown_s)
 
     upstream.answer = httpx.Response(400)
@@ -216,18 +256,18 @@ async def test_half_open_lets_only_one_probe_through_at_a_time(crm_for, one_shot
 
     upstream = FakeUpstream(answer)
     crm = crm_for(upstream, one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     fake_time.advance(one_shot.breaker_cooldown_s)
     failing = False
 
     probe = asyncio.create_task(read(crm))
-    await until_sent(upstream, 6)
+    await until_sent(upstream, MIN_CALLS + 1)
     with pytest.raises(CircuitOpen):
         await read(crm)
     release_probe.set()
     await probe
 
-    assert len(upstream.requests) == 6
+    assert len(upstream.requests) == MIN_CALLS + 1
     assert crm.breaker_state == "closed"
 
 
@@ -241,12 +281,12 @@ async def test_a_cancelled_probe_lets_the_next_request_probe(crm_for, one_shot, 
 
     upstream = FakeUpstream(lambda request: httpx.Response(503))
     crm = crm_for(upstream, one_shot)
-    await fail_reads(crm, 5)
+    await fail_reads(crm, MIN_CALLS)
     fake_time.advance(one_shot.breaker_cooldown_s)
     upstream.answer = answer
 
     probe = asyncio.create_task(read(crm))
-    await until_sent(upstream, 6)
+    await until_sent(upstream, MIN_CALLS + 1)
     assert crm.breaker_state == "half_open"
     probe.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -254,29 +294,38 @@ async def test_a_cancelled_probe_lets_the_next_request_probe(crm_for, one_shot, 
     hang = False
     await read(crm)
 
-    assert len(upstream.requests) == 7
+    assert len(upstream.requests) == MIN_CALLS + 2
     assert crm.breaker_state == "closed"
 
 
-async def test_a_retry_is_not_waited_for_once_the_failure_opened_the_breaker(
+async def test_a_retry_is_not_waited_for_once_other_calls_opened_the_breaker(
     crm_for, resilience, fake_time
 ):
-    opens_on_second_failure = replace(resilience, breaker_failure_threshold=2)
-    upstream = FakeUpstream(lambda request: httpx.Response(503))
+    crm: CrmClient | None = None
+
+    def fails_and_opens_the_breaker(request: httpx.Request) -> httpx.Response:
+        # While this read's first attempt is out, other calls find the CRM down.
+        assert crm is not None
+        for _ in range(MIN_CALLS):
+            crm._endpoint.breaker.record_failure(Admission.REGULAR)
+        return httpx.Response(503)
+
+    upstream = FakeUpstream(fails_and_opens_the_breaker)
+    crm = crm_for(upstream, resilience)
 
     with pytest.raises(UpstreamUnavailable) as caught:
-        await crm_for(upstream, opens_on_second_failure).customers_by_ids(["C-1"])
+        await crm.customers_by_ids(["C-1"])
 
     assert not isinstance(caught.value, CircuitOpen)
     assert caught.value.status == 503
-    assert len(upstream.requests) == 2
-    assert len(fake_time.sleeps) == 1
+    assert len(upstream.requests) == 1
+    assert fake_time.sleeps == []
 
 
 async def test_a_failing_write_counts_toward_opening_the_breaker(crm_for, one_shot):
     upstream = FakeUpstream(Switchable(httpx.Response(503)))
     crm = crm_for(upstream, one_shot)
-    await fail_reads(crm, 4)
+    await fail_reads(crm, MIN_CALLS - 1)
 
     with pytest.raises(UpstreamUnavailable):
         await crm.create_order("C-1", [("P-1", 1)], None)
@@ -288,7 +337,7 @@ async def test_each_client_has_its_own_breaker(crm_for, one_shot):
     broken = crm_for(FakeUpstream(Switchable(httpx.Response(503))), one_shot)
     healthy = crm_for(FakeUpstream(Switchable(json_response(crm_order()))), one_shot)
 
-    await fail_reads(broken, 5)
+    await fail_reads(broken, MIN_CALLS)
 
     assert broken.breaker_state == "open"
     assert healthy.breaker_state == "closed"
@@ -296,7 +345,9 @@ async def test_each_client_has_its_own_breaker(crm_for, one_shot):
 
 def test_a_failure_let_in_before_the_breaker_opened_does_not_extend_the_cooldown():
     fake_time = FakeTime()
-    breaker = CircuitBreaker(failure_threshold=1, cooldown_s=5.0, clock=fake_time.clock)
+    breaker = CircuitBreaker(
+        failure_rate=1.0, minimum_calls=1, window_s=10.0, cooldown_s=5.0, clock=fake_time.clock
+    )
     early, late = breaker.admit(), breaker.admit()
     assert early is late is Admission.REGULAR
 
@@ -318,10 +369,23 @@ async def test_a_saturated_connection_pool_does_not_open_the_breaker():
     def no_free_connection(request: httpx.Request) -> httpx.Response:
         raise httpx.PoolTimeout("busy")
 
-    config = ResilienceConfig(max_read_retries=0, breaker_failure_threshold=2)
+    config = ResilienceConfig(max_read_retries=0, breaker_minimum_calls=2)
     async with httpx.AsyncClient(transport=httpx.MockTransport(no_free_connection)) as http:
         client = CrmClient(http, "http://crm.test", "token", resilience=config)
         for _ in range(5):
             with contextlib.suppress(UpstreamTimeout):
                 await client.orders_by_ids(["SO-1"])
         assert client.breaker_state == "closed"
+
+
+def test_the_window_holds_one_bucket_per_second_whatever_the_load():
+    fake_time = FakeTime()
+    breaker = CircuitBreaker(
+        failure_rate=0.5, minimum_calls=10, window_s=10.0, cooldown_s=5.0, clock=fake_time.clock
+    )
+    for _ in range(60_000):
+        breaker.record_success(Admission.REGULAR)
+        fake_time.advance(0.001)
+
+    assert len(breaker._buckets) <= 10
+    assert breaker.failure_rate() == 0.0

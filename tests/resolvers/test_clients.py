@@ -64,7 +64,7 @@ async def test_breakers_reports_the_state_of_each_system(http_over, resilience):
     clients = build_clients(settings_for_all(), http_over(upstream), resilience=configs)
     assert clients.breakers() == {"crm": "closed", "erp": "closed", "scm": "closed"}
 
-    for _ in range(resilience.breaker_failure_threshold):
+    for _ in range(resilience.breaker_minimum_calls):
         with pytest.raises(UpstreamUnavailable):
             await clients.erp.partners_by_refs(["K1"])
 

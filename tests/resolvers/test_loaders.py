@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +13,7 @@ from gateway.errors import UpstreamUnavailable
 from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
-from resolvers.fetchers import Fetcher, build_fetchers
+from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
 from resolvers.records import CustomerPage
 from resolvers.resilience import ResilienceConfig
@@ -83,7 +84,12 @@ LOADER_DEFAULTS: list[tuple[str, Any, tuple[str, str], Any]] = [
     ("shipments_of_order", "SO-1", ("scm", "shipmentsByOrder"), []),
     ("shipment_by_tracking_number", "T-1", ("scm", "shipments"), None),
     ("supplier", "SUP-1", ("scm", "suppliers"), None),
+    ("open_plans_of_product", "P-1", ("erp", "search_read mrp.production"), []),
+    ("products_with_sku", "all", ("erp", "search_read product.product"), []),
+    ("product_of_sku", "SKU-1", ("erp", "search_read product.product"), None),
 ]
+# Asks once per open order status (see its own test below).
+ASKED_PER_STATUS = {"open_orders_of_product"}
 
 
 @pytest.mark.parametrize(
@@ -101,7 +107,21 @@ async def test_each_loader_asks_its_upstream_and_gives_its_default_for_an_unknow
 
 
 async def test_the_loaders_cover_every_field_of_loaders():
-    assert {row[0] for row in LOADER_DEFAULTS} == set(Loaders.__dataclass_fields__) - {"naive"}
+    covered = {row[0] for row in LOADER_DEFAULTS} | ASKED_PER_STATUS
+    assert covered == set(Loaders.__dataclass_fields__) - {"naive"}
+
+
+async def test_open_orders_of_a_product_ask_the_crm_once_per_open_status(clients_over, call_log):
+    upstream = FakeUpstream(empty_answers)
+    loaders = create_loaders(clients_over(upstream))
+
+    assert await loaders.open_orders_of_product.load_many(["P-1", "P-2"]) == [[], []]
+    assert call_log.counts == {("crm", "orders_by_product_codes"): 3}
+    asked = sorted(
+        (request.url.params["product_codes"], request.url.params["status"])
+        for request in upstream.requests
+    )
+    assert asked == [("P-1,P-2", status) for status in ("confirmed", "in_production", "ready")]
 
 
 async def test_open_purchase_orders_ask_the_scm_for_open_ones_only(clients_over):
@@ -152,18 +172,59 @@ async def test_when_a_fetch_fails_every_key_of_its_batch_gets_the_error(clients_
     assert [type(outcome) for outcome in outcomes] == [UpstreamUnavailable, UpstreamUnavailable]
 
 
-async def test_a_key_whose_fetch_failed_is_fetched_again_on_the_next_load(clients_over, resilience):
+async def test_a_key_whose_fetch_failed_keeps_its_error_for_the_rest_of_the_request(
+    clients_over, resilience
+):
     # The first load fails for good: its first attempt and every retry get a 503.
     failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
-    answers = in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
-    loaders = create_loaders(clients_over(FakeUpstream(answers)))
+    upstream = FakeUpstream(
+        in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
+    )
+    loaders = create_loaders(clients_over(upstream))
+
+    with pytest.raises(UpstreamUnavailable) as first:
+        await loaders.customer.load("C-1")
+    with pytest.raises(UpstreamUnavailable) as again:
+        await loaders.customer.load("C-1")
+    with pytest.raises(UpstreamUnavailable):
+        loaders.customer.build_now("C-1", lambda customer: customer)
+
+    assert again.value is first.value
+    assert len(upstream.requests) == 1 + resilience.max_read_retries
+
+
+async def test_a_failed_key_is_fetched_again_once_cleared(clients_over, resilience):
+    failed_attempts = [httpx.Response(503)] * (1 + resilience.max_read_retries)
+    upstream = FakeUpstream(
+        in_turn(*failed_attempts, json_response({"records": [crm_customer("C-1")]}))
+    )
+    loaders = create_loaders(clients_over(upstream))
 
     with pytest.raises(UpstreamUnavailable):
         await loaders.customer.load("C-1")
-    customer = await loaders.customer.load("C-1")
+    customer = await loaders.customer.clear("C-1").load("C-1")
 
     assert customer is not None
     assert customer.id == "C-1"
+
+
+async def test_expiring_fails_only_the_keys_still_unanswered_with_the_given_error():
+    async def fetch(keys: list[str]) -> Mapping[str, str]:
+        if keys == ["slow"]:
+            await asyncio.Event().wait()  # never answers
+        return {key: key.upper() for key in keys}
+
+    loader = loader_for(Fetcher("scm.thing", fetch, str))
+    assert await loader.load("quick") == "QUICK"
+    slow = loader.load("slow")
+    await asyncio.sleep(0)
+
+    expired = loader.expire(lambda it: TimeoutError(f"{it.system} {it.fetcher_name}"))
+
+    assert expired == 1
+    with pytest.raises(TimeoutError, match=r"scm scm\.thing"):
+        await slow
+    assert await loader.load("quick") == "QUICK"
 
 
 async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(clients_over):
@@ -188,7 +249,7 @@ async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(
     assert orders_of_any_status == "remembered C-1|*"
     assert shipped_orders == "remembered C-1|shipped"
     assert upstream.requests == []
-    assert len(wrapped_names) == len(set(wrapped_names)) == 13
+    assert len(wrapped_names) == len(set(wrapped_names)) == len(Fetchers.__dataclass_fields__)
     assert "crm.customer" in wrapped_names
 
 
@@ -249,3 +310,24 @@ async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three(
 
     assert asked == [["a", "b"]]
     assert await asyncio.gather(first, second) == ["A", "B"]
+
+
+async def test_a_failed_key_nobody_reads_is_not_reported_as_a_lost_error():
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+
+    async def fetch(keys: list[str]) -> Mapping[str, list[str]]:
+        raise UpstreamUnavailable("scm", "scm down")
+
+    try:
+        loader = loader_for(Fetcher("scm.thing", fetch, list))
+        loader.load("started, never read")  # as a prefetch whose parent then failed
+        await asyncio.sleep(0.01)
+        del loader
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    assert reported == []

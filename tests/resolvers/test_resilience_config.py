@@ -5,12 +5,14 @@ import pytest
 from resolvers.resilience import ResilienceConfig, per_system
 
 
-def test_the_defaults_retry_reads_twice_within_eight_seconds_and_open_after_five_failures():
+def test_the_defaults_retry_reads_twice_within_eight_seconds_and_open_at_half_failing():
     config = ResilienceConfig()
 
     assert config.max_read_retries == 2
     assert config.deadline_s == 8.0
-    assert config.breaker_failure_threshold == 5
+    assert config.breaker_failure_rate == 0.5
+    assert config.breaker_minimum_calls == 10
+    assert config.breaker_window_s == 10.0
     assert config.breaker_cooldown_s == 5.0
 
 
@@ -24,7 +26,10 @@ def test_the_defaults_retry_reads_twice_within_eight_seconds_and_open_after_five
         {"max_read_retries": -1},
         {"backoff_base_s": -0.1},
         {"backoff_base_s": 3.0, "backoff_max_s": 2.0},
-        {"breaker_failure_threshold": 0},
+        {"breaker_minimum_calls": 0},
+        {"breaker_failure_rate": 0},
+        {"breaker_failure_rate": 1.5},
+        {"breaker_window_s": 0},
     ],
     ids=lambda wrong: ",".join(wrong),
 )

@@ -26,6 +26,7 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
         "Mutation.placeOrder",
         "Query.customer",  # async root resolvers
         "Query.customers",
+        "Query.lowStock",
         "Query.order",
         "Query.orderTracking",
         "Query.orders",
@@ -33,6 +34,7 @@ def test_only_fields_with_arguments_async_resolvers_or_subscriptions_keep_strawb
         "Query.products",
         "Query.shipment",
         "Subscription.orderTrackingUpdated",
+        "Subscription.stockAlerts",
     ]
 
 
