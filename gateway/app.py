@@ -15,8 +15,12 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.admin import drop_system_cache
 from gateway.body_limits import BodyLimitMiddleware, body_limits
+from gateway.compression import compression_middleware
+from gateway.cors import cors_middleware
 from gateway.flows.admin import list_dead_letters, replay_dead_letter
 from gateway.flows.service import FlowService
+from gateway.graphiql_page import graphiql_routes
+from gateway.index_page import index_routes
 from gateway.live_graphql import LiveGraphQL
 from gateway.observability.logging_setup import configure_logging_from
 from gateway.observability.setup import (
@@ -128,6 +132,7 @@ def create_app(settings: Settings) -> Starlette:
 
     app = Starlette(
         routes=[
+            *index_routes(),
             Route("/healthz", healthz),
             *observability_routes(),
             # Every method: the view answers any but GET and POST with a JSON 405.
@@ -135,6 +140,7 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/graphql/stream", SubscriptionStream(graphql), methods=["GET", "POST"]),
             *([Route("/subgraph", subgraph)] if subgraph is not None else []),
+            *graphiql_routes(settings),
             *tracking_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
@@ -148,6 +154,10 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         middleware=[
             *observability_middleware(settings),
+            # Preflights are answered here, before the body limit or the GraphQL view
+            # (which would refuse OPTIONS); refusals below still carry the CORS headers.
+            *cors_middleware(settings),
+            *compression_middleware(settings),
             # Inside the observability middleware, so that a refused body is logged too.
             Middleware(BodyLimitMiddleware, limits=body_limits(settings)),
         ],

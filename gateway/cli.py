@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from gateway.auth import Authenticator, issue_token
+from gateway.cors import checked_origins
 from gateway.errors import ConfigurationError
 from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
@@ -38,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--ssl-certfile",
+        type=Path,
+        default=None,
+        help="serve HTTPS with this PEM certificate (chain); needs --ssl-keyfile",
+    )
+    serve.add_argument("--ssl-keyfile", type=Path, default=None, help="its PEM private key")
     serve.add_argument(
         "--demo-latency-ms",
         type=float,
@@ -93,7 +102,9 @@ def run_simulators(args: argparse.Namespace) -> None:
 DEMO_JWT_SECRET = "supplygraph-demo-secret-not-for-production"
 
 
-def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) -> Settings:
+def start_demo_systems(
+    settings: Settings, latency_ms: float, gateway_url: str, certfile: str | None = None
+) -> Settings:
     """Start the simulators in this process and point the settings at them.
 
     The simulators' live activity sends its signed webhooks to this gateway, so the demo
@@ -111,6 +122,8 @@ def start_demo_systems(settings: Settings, latency_ms: float, gateway_url: str) 
             jitter_ms=latency_ms / 4,
             live_activity=True,
             webhook_url=gateway_url,
+            # Served over HTTPS, the gateway is trusted by its own certificate.
+            webhook_ca_file=certfile,
             webhook_secrets={
                 "crm": settings.webhook_secret_crm.get_secret_value(),
                 "erp": settings.webhook_secret_erp.get_secret_value(),
@@ -175,7 +188,28 @@ def print_demo_tokens(settings: Settings) -> None:
     print(f'  customer: {{"Authorization": "Bearer {customer}"}}  (C-000001 only)', flush=True)
 
 
+def tls_options(args: argparse.Namespace) -> dict[str, str]:
+    """uvicorn's TLS options, checked here so that a wrong path stops ``serve`` at once."""
+    certfile, keyfile = args.ssl_certfile, args.ssl_keyfile
+    if certfile is None and keyfile is None:
+        return {}
+    if certfile is None or keyfile is None:
+        raise SystemExit("refusing to start: --ssl-certfile and --ssl-keyfile go together")
+    for flag, path in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if not path.is_file():
+            raise SystemExit(f"refusing to start: {flag} {path} is not a readable file")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError) as error:
+        raise SystemExit(
+            f"refusing to start: cannot use {certfile} with {keyfile}: {error}"
+        ) from None
+    return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
+
+
 def serve(args: argparse.Namespace) -> None:
+    tls = tls_options(args)
+    scheme = "https" if tls else "http"
     # Before anything imports prometheus-client: several workers share their metrics
     # through files in PROMETHEUS_MULTIPROC_DIR, which must be set before then.
     prepare_multiprocess_dir(args.workers)
@@ -183,8 +217,10 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging_from(settings)
     demo = settings.uses_demo_systems
     if demo:
-        gateway_url = f"http://{args.host}:{args.port}"
-        settings = start_demo_systems(settings, args.demo_latency_ms, gateway_url)
+        gateway_url = f"{scheme}://{args.host}:{args.port}"
+        settings = start_demo_systems(
+            settings, args.demo_latency_ms, gateway_url, tls.get("ssl_certfile")
+        )
         print_demo_tokens(settings)
     elif not (
         settings.jwt_secret
@@ -200,6 +236,7 @@ def serve(args: argparse.Namespace) -> None:
     try:
         # Here, before any worker starts: each would fail alone, and quietly.
         Authenticator(settings)
+        checked_origins(settings.cors_origins)
         if settings.trusted_documents:
             from gateway.trusted_documents import TrustedDocuments
 
@@ -210,7 +247,7 @@ def serve(args: argparse.Namespace) -> None:
     refusal = None if demo else refusal_for_demo_credentials(settings)
     if refusal is not None:
         raise SystemExit(refusal)
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    print(f"GraphiQL: {scheme}://{args.host}:{args.port}/graphql", flush=True)
     if args.workers == 1:
         # Imported here: with several workers the supervising process never builds an
         # app, and leaving GraphQL out of it keeps it small.
@@ -227,6 +264,7 @@ def serve(args: argparse.Namespace) -> None:
                 # Logging is ours (JSON lines); the access line comes from the middleware.
                 log_config=None,
                 access_log=False,
+                **tls,
             )
         )
         return
@@ -248,6 +286,7 @@ def serve(args: argparse.Namespace) -> None:
             log_level=settings.log_level,
             log_config=None,
             access_log=False,
+            **tls,
         )
     )
 

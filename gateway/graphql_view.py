@@ -17,15 +17,13 @@ left to strawberry's own view.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -42,6 +40,7 @@ from cache.write_backs import WriteBacks
 from gateway.auth import CACHE_BYPASS_SCOPE, AuthenticationError, Authenticator, Viewer
 from gateway.batch_cost import refuse_costly_batch
 from gateway.body_limits import BodyTooLarge
+from gateway.graphiql_page import graphiql_page
 from gateway.http_media import APPLICATION_JSON, negotiate
 from gateway.http_request import (
     BadHttpRequest,
@@ -93,8 +92,6 @@ from schema.error_codes import (
 from schema.limits import LimitChecks
 
 logger = logging.getLogger("supplygraph.http")
-
-EXAMPLES = (Path(__file__).parent / "static" / "examples.graphql").read_text()
 
 # A websocket whose token does not verify may still connect, but sees nothing.
 NOBODY = Viewer(subject="unauthenticated", scopes=frozenset())
@@ -578,10 +575,5 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        # Open GraphiQL on the demo's example operations instead of a blank editor.
-        html = self.graphql_ide_html.replace(
-            "const EXAMPLE_QUERY = `",
-            f"const EXAMPLE_QUERY = {json.dumps(EXAMPLES)}; const STRAWBERRY_EXAMPLE = `",
-            1,
-        )
-        return HTMLResponse(html)
+        # Ours, not strawberry's: its page loads GraphiQL from a CDN.
+        return graphiql_page(self.settings)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "GATEWAY_"
 
@@ -167,6 +167,20 @@ class Settings(BaseModel):
     log_format: str = "json"
     # A request slower than this logs one line listing its upstream calls.
     slow_request_ms: float = 1000.0
+    # Browser origins allowed to call the gateway (gateway.cors): comma-separated
+    # "https://app.example.com", or "*" for any origin (then without credentials).
+    cors_origins: tuple[str, ...] = ()
+    # Answers of at least this many bytes are sent gzip- or br-encoded when the client
+    # accepts it (gateway.compression); event streams never are.
+    compression: bool = True
+    compression_min_bytes: int = 1024
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
 
     @property
     def uses_demo_systems(self) -> bool:

@@ -23,6 +23,7 @@ class SimulatorConfig:
     scm_token: str = "scm-demo-token"
     webhook_url: str | None = None  # the gateway's base URL; None: no webhooks are sent
     webhook_secrets: dict[str, str] = field(default_factory=_default_webhook_secrets)
+    webhook_ca_file: str | None = None  # a certificate to trust for an https webhook_url
     latency_ms: float = 0
     jitter_ms: float = 0
     live_activity: bool = False

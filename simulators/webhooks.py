@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import ssl
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,9 +60,19 @@ class RetryPolicy:
 class WebhookTarget:
     gateway_url: str
     secrets: Mapping[str, str] = field(default_factory=dict)  # system name -> secret
+    # A PEM certificate to trust besides the system's CAs: the demo gateway's own
+    # (possibly self-signed) one when it serves HTTPS.
+    ca_file: str | None = None
 
     def url_for(self, system: SystemName) -> str:
         return f"{self.gateway_url.rstrip('/')}/webhooks/{system}"
+
+
+def trusted_context(target: WebhookTarget | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if target is not None and target.ca_file is not None:
+        context.load_verify_locations(cafile=target.ca_file)
+    return context
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -129,7 +140,9 @@ class WebhookSender:
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
         try:
             if self._client is None:
-                self._client = httpx.AsyncClient(timeout=self._timeout_s)
+                self._client = httpx.AsyncClient(
+                    timeout=self._timeout_s, verify=trusted_context(self.target)
+                )
             response = await self._post_with_retries(self._client, url, body, headers)
             if response.is_success:
                 self.delivered += 1

@@ -17,7 +17,9 @@ class SimWorld:
         target = (
             None
             if config.webhook_url is None
-            else WebhookTarget(config.webhook_url, dict(config.webhook_secrets))
+            else WebhookTarget(
+                config.webhook_url, dict(config.webhook_secrets), config.webhook_ca_file
+            )
         )
         self.webhooks = WebhookSender(target, self.clock)
         self.live = LiveActivity(self.dataset, self.clock, self.webhooks, config.seed)

@@ -237,3 +237,23 @@ def test_the_service_and_the_autoscaler_point_at_the_deployment(manifests):
     assert service_port["targetPort"] in (container_port["name"], container_port["containerPort"])
     assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+
+
+def test_the_ingress_serves_its_hosts_over_tls_to_the_services_port(manifests):
+    ingress, service = manifests["Ingress"], manifests["Service"]
+    (tls,) = ingress["spec"]["tls"]
+    assert tls["secretName"]
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    service_ports = {port["name"] for port in service["spec"]["ports"]}
+    for rule in ingress["spec"]["rules"]:
+        assert rule["host"] in tls["hosts"]
+        for path in rule["http"]["paths"]:
+            backend = path["backend"]["service"]
+            assert backend["name"] == service["metadata"]["name"]
+            assert backend["port"]["name"] in service_ports
+    # Webhook bodies the gateway accepts must get through the ingress too.
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m"
+    assert Settings().max_webhook_body_bytes <= 1024 * 1024
+    # Event streams must not be held back by the proxy.
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"

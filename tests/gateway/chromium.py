@@ -48,8 +48,11 @@ class CdpError(RuntimeError):
 
 
 class Chromium:
-    def __init__(self, binary: str, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, binary: str, timeout_s: float = 30.0, extra_flags: tuple[str, ...] = ()
+    ) -> None:
         self.binary = binary
+        self.extra_flags = extra_flags
         self.timeout_s = timeout_s
         self._profile = tempfile.TemporaryDirectory(
             prefix="sg-chromium-", ignore_cleanup_errors=True
@@ -62,7 +65,7 @@ class Chromium:
     def __enter__(self) -> Chromium:
         profile = self._profile.name
         self._process = subprocess.Popen(
-            [self.binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [self.binary, *FLAGS, *self.extra_flags, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # Its own process group: the browser's helpers end with it.

@@ -192,7 +192,8 @@ def test_an_answer_rebuilt_unchanged_after_a_webhook_is_still_not_modified(gatew
     response = httpx.post(
         f"{gateway}/graphql",
         json={"query": TRACKING, "variables": {"id": "SO-100006"}},
-        headers={"If-None-Match": f'W/{etag}, "other"'},
+        # Weak already when it came compressed (gateway.compression); the same tag.
+        headers={"If-None-Match": f'W/{etag.removeprefix("W/")}, "other"'},
     )
 
     assert response.status_code == 304

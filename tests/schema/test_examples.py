@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import parse, validate
 
-from gateway.graphql_view import EXAMPLES
+from gateway.graphiql_page import EXAMPLES
 from schema.build import create_schema
 
 

@@ -1,0 +1,114 @@
+"""GraphiQL as the gateway serves it: every file from the package, none from a CDN.
+
+The page (``static/graphiql/index.html`` and ``page.js``) loads React, GraphiQL and the
+explorer plugin vendored from their npm releases (``static/graphiql/VENDORED.md``) from
+``/graphiql/…``, so it works on a machine with no network beyond the gateway. It opens
+on the demo's example operations; when the gateway verifies tokens with the demo's
+published secret, the Headers pane holds a fresh staff token (anyone can sign one with
+that secret, so showing it reveals nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gateway.auth import issue_token
+from gateway.compression import accepted_encoding, encode
+from gateway.settings import Settings
+from gateway.tracking_page import is_demo
+
+STATIC = Path(__file__).parent / "static"
+ASSETS_DIR = STATIC / "graphiql"
+EXAMPLES = (STATIC / "examples.graphql").read_text()
+DEMO_STAFF_SCOPES = "crm:read erp:read scm:read orders:write"
+DEMO_TOKEN_LIFETIME_S = 24 * 3600
+
+# What the page may load: only the gateway's own files. Styles inline because GraphiQL
+# sets them from script; fonts and icons are data: URLs in its CSS.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # The demo token in it is issued per page load.
+    "Cache-Control": "no-store",
+}
+ASSET_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+# Licence files are served too: whoever gets the code may read its terms.
+ASSETS = frozenset(
+    path.name
+    for path in ASSETS_DIR.iterdir()
+    if path.suffix in ASSET_TYPES or path.name.startswith("LICENSE.")
+)
+# Vendored files change only with the package; page.js carries no version in its URL.
+ASSET_MAX_AGE_S = 3600
+
+
+def page_config(settings: Settings) -> dict[str, str]:
+    config = {"query": EXAMPLES, "headers": ""}
+    if is_demo(settings) and settings.jwt_secret is not None:
+        token = issue_token(
+            settings.jwt_secret.get_secret_value(),
+            "demo-staff",
+            DEMO_STAFF_SCOPES,
+            lifetime_s=DEMO_TOKEN_LIFETIME_S,
+        )
+        config["headers"] = json.dumps({"Authorization": f"Bearer {token}"}, indent=2)
+    return config
+
+
+def embedded_json(value: object) -> str:
+    """JSON that cannot end the ``<script>`` element it sits in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def graphiql_page(settings: Settings) -> Response:
+    template = (ASSETS_DIR / "index.html").read_text()
+    html = template.replace("__CONFIG__", embedded_json(page_config(settings)), 1)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+@functools.cache
+def encoded_asset(name: str, encoding: str | None) -> bytes:
+    """An asset's bytes in ``encoding``, compressed once per process: compressing the
+    3.5 MB GraphiQL bundle takes ~250 ms of CPU, too much to spend on every page load."""
+    return encode((ASSETS_DIR / name).read_bytes(), encoding)
+
+
+def graphiql_routes(settings: Settings) -> list[BaseRoute]:
+    async def graphiql_asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        media_type = ASSET_TYPES.get(Path(name).suffix, "text/plain; charset=utf-8")
+        encoding = (
+            accepted_encoding(request.headers.get("accept-encoding", ""))
+            if settings.compression
+            else None
+        )
+        # Off the event loop the first time; from memory after that.
+        body = await asyncio.to_thread(encoded_asset, name, encoding)
+        headers = {
+            "Cache-Control": f"public, max-age={ASSET_MAX_AGE_S}",
+            "X-Content-Type-Options": "nosniff",
+            "Vary": "Accept-Encoding",
+        }
+        if encoding is not None:
+            # gateway.compression leaves an answer that has its encoding already alone.
+            headers["Content-Encoding"] = encoding
+        return Response(body, media_type=media_type, headers=headers)
+
+    return [Route("/graphiql/{name:str}", graphiql_asset, methods=["GET", "HEAD"])]
