@@ -23,6 +23,7 @@ import yaml
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.flows import metrics as flow_metrics
 from gateway.observability import metrics
 from tests.gateway.chromium import in_ci
 from tests.gateway.live_helpers import Gateway, free_port
@@ -52,7 +53,7 @@ def alert_queries() -> list[str]:
 def gateway_metrics() -> dict[str, MetricWrapperBase]:
     """The gateway's metrics by the names series carry (``…_total``, ``…_bucket``)."""
     named: dict[str, MetricWrapperBase] = {}
-    for value in vars(metrics).values():
+    for value in (*vars(metrics).values(), *vars(flow_metrics).values()):
         if isinstance(value, MetricWrapperBase):
             for suffix in SUFFIXES[value._type]:
                 named[value._name + suffix] = value
