@@ -26,23 +26,16 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Protocol
 
 import orjson
-from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from cache.redis_clients import close_redis_client, single_server_client
+from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
 
 logger = logging.getLogger("supplygraph.pubsub")
 
 # How long a new subscriber waits for the process's Redis subscription to be in place
 # before reading the order's first state (so that no change falls between the two).
-READY_WAIT_S = 2.0
-RECONNECT_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
-# After this long without a word from Redis the listener pings; after three times this
-# long it takes the connection for dead (a half-open socket never reports an error).
-HEARTBEAT_S = 15.0
-BACKEND_ERRORS = (RedisError, OSError)
 
 
 def order_channel(prefix: str) -> str:
@@ -165,16 +158,24 @@ class RedisOrderEvents:
             socket_keepalive=True,
             retry=Retry(NoBackoff(), 0),
         )
-        self._task: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._listening = ChannelListener(
+            self._listener,
+            self.channel,
+            what="order change notices",
+            on_message=lambda data: self.fan_out.deliver(order_ids_of(data)),
+            # Notices published while this process was away are lost: re-read all.
+            on_resubscribed=self.fan_out.deliver_to_all,
+        )
         self._publish_failing = False
-        self._failures = 0  # consecutive failed attempts to (re)subscribe
-        self.reconnects = 0
+
+    @property
+    def reconnects(self) -> int:
+        return self._listening.reconnects
 
     @property
     def listening(self) -> bool:
         """True while this process's Redis subscription is in place."""
-        return self._subscribed.is_set()
+        return self._listening.subscribed.is_set()
 
     async def publish(self, order_ids: Sequence[str]) -> None:
         if not order_ids:
@@ -198,74 +199,14 @@ class RedisOrderEvents:
     async def subscribe(self, order_id: str) -> AsyncIterator[OrderChanges]:
         changes = self.fan_out.add(order_id)
         try:
-            self._start()
             # Without Redis the subscriber still gets this process's own notices.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._subscribed.wait(), READY_WAIT_S)
+            await self._listening.ready()
             yield changes
         finally:
             self.fan_out.remove(changes)
 
-    def _start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._listen(), name="order-events-listener")
-
-    async def _listen(self) -> None:
-        while True:
-            pubsub = self._listener.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                await self._receive(pubsub)
-            except Exception as error:
-                # Whatever went wrong, this process's subscribers must not go deaf for good.
-                self._subscribed.clear()
-                if not isinstance(error, BACKEND_ERRORS):
-                    logger.exception("order change listener failed; restarting it")
-                elif self._failures == 0:
-                    logger.warning(
-                        "order change notices from Redis interrupted (%s: %s); reconnecting",
-                        type(error).__name__,
-                        error,
-                    )
-                delay = RECONNECT_BACKOFF_S[min(self._failures, len(RECONNECT_BACKOFF_S) - 1)]
-                self._failures += 1
-                await asyncio.sleep(delay)
-            finally:
-                with contextlib.suppress(*BACKEND_ERRORS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-    async def _receive(self, pubsub: PubSub) -> None:
-        """Delivers notices until the connection fails or goes silent (then raises)."""
-        clock = asyncio.get_running_loop().time
-        last_heard = clock()
-        while True:
-            message = await pubsub.get_message(timeout=HEARTBEAT_S)
-            if message is None:
-                silence = clock() - last_heard
-                if silence >= 3 * HEARTBEAT_S:
-                    raise ConnectionError(f"no answer from Redis for {silence:.0f} s")
-                if silence >= HEARTBEAT_S:
-                    await pubsub.ping()
-                continue
-            last_heard = clock()
-            if message["type"] == "subscribe":
-                self._subscribed.set()
-                if self._failures:
-                    self._failures = 0
-                    self.reconnects += 1
-                    logger.info("order change notices through Redis again")
-                    # Notices published while this process was away are lost: re-read all.
-                    self.fan_out.deliver_to_all()
-            elif message["type"] == "message":
-                self.fan_out.deliver(order_ids_of(message["data"]))
-
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._subscribed.clear()
+        await self._listening.stop()
         for client in (self._publisher, self._listener):
             with contextlib.suppress(*BACKEND_ERRORS):
                 await close_redis_client(client)

@@ -33,7 +33,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from cache.redis_clients import close_redis_client, single_server_client
-from gateway.pubsub import BACKEND_ERRORS, HEARTBEAT_S, READY_WAIT_S, RECONNECT_BACKOFF_S
+from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
 from resolvers.records import StockLevelRecord
 from resolvers.scm import ScmClient
 from schema.coverage import available_quantity
@@ -243,9 +243,12 @@ class RedisStockAlerts(StockAlerts):
             retry=Retry(NoBackoff(), 0),
         )
         super().__init__(scm, RedisStockStates(self._publisher, prefix), prefix=prefix)
-        self._task: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
-        self._failures = 0
+        self._listening_task = ChannelListener(
+            self._listener,
+            self.channel,
+            what="stock alerts",
+            on_message=lambda data: self.deliver(alerts_of_message(data)),
+        )
 
     async def publish(self, alerts: Sequence[StockAlertRecord]) -> None:
         if not alerts:
@@ -262,53 +265,10 @@ class RedisStockAlerts(StockAlerts):
             self.deliver(alerts)
 
     async def _listening(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._listen(), name="stock-alerts-listener")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), READY_WAIT_S)
-
-    async def _listen(self) -> None:
-        while True:
-            pubsub = self._listener.pubsub()
-            try:
-                await pubsub.subscribe(self.channel)
-                clock = asyncio.get_running_loop().time
-                last_heard = clock()
-                while True:
-                    message = await pubsub.get_message(timeout=HEARTBEAT_S)
-                    if message is None:
-                        silence = clock() - last_heard
-                        if silence >= 3 * HEARTBEAT_S:
-                            raise ConnectionError(f"no answer from Redis for {silence:.0f} s")
-                        if silence >= HEARTBEAT_S:
-                            await pubsub.ping()
-                        continue
-                    last_heard = clock()
-                    if message["type"] == "subscribe":
-                        self._subscribed.set()
-                        self._failures = 0
-                    elif message["type"] == "message":
-                        self.deliver(alerts_of_message(message["data"]))
-            except Exception as error:
-                self._subscribed.clear()
-                if not isinstance(error, BACKEND_ERRORS):
-                    logger.exception("stock alert listener failed; restarting it")
-                elif self._failures == 0:
-                    logger.warning("stock alerts from Redis interrupted (%s); reconnecting", error)
-                delay = RECONNECT_BACKOFF_S[min(self._failures, len(RECONNECT_BACKOFF_S) - 1)]
-                self._failures += 1
-                await asyncio.sleep(delay)
-            finally:
-                with contextlib.suppress(*BACKEND_ERRORS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._listening_task.ready()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._subscribed.clear()
+        await self._listening_task.stop()
         for client in (self._publisher, self._listener):
             with contextlib.suppress(*BACKEND_ERRORS):
                 await close_redis_client(client)
