@@ -30,6 +30,7 @@ from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
 from schema.error_codes import INTERNAL_MESSAGE
 from tests.contract_client import ContractClient
+from tests.gateway.faulty_gateways import Faults
 from tests.gateway_fixtures import NO_CACHE, SimCounters, gateway_settings
 
 SECRETS = ("crm-demo-token", "erp-demo-key", "scm-demo-token")
@@ -89,22 +90,6 @@ class Gateway:
         response = self.post(query, variables)
         assert response.status_code == 200, response.text
         return dict(response.json())
-
-
-class Faults:
-    def __init__(self, simulators: Any) -> None:
-        self.urls = {
-            "crm": simulators.crm_url,
-            "erp": simulators.erp_url,
-            "scm": simulators.scm_url,
-        }
-
-    def set(self, system: str, **knobs: Any) -> None:
-        httpx.post(f"{self.urls[system]}/_sim/faults", json=knobs).raise_for_status()
-
-    def clear(self) -> None:
-        for url in self.urls.values():
-            httpx.post(f"{url}/_sim/reset", json={"faults": True}).raise_for_status()
 
 
 @pytest.fixture
