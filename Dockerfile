@@ -11,9 +11,10 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
-RUN mkdir gateway schema resolvers cache simulators \
-    && touch gateway/__init__.py schema/__init__.py resolvers/__init__.py cache/__init__.py simulators/__init__.py \
+RUN mkdir core gateway schema resolvers cache simulators \
+    && touch core/__init__.py gateway/__init__.py schema/__init__.py resolvers/__init__.py cache/__init__.py simulators/__init__.py \
     && pip install . && pip uninstall -y supplygraph
+COPY core core
 COPY gateway gateway
 COPY schema schema
 COPY resolvers resolvers

@@ -56,7 +56,7 @@ from cache.stale_log import StaleLog
 from cache.store import CacheStore, StoreItem
 from cache.write_backs import BackgroundWrites, WriteBacks
 from cache.write_guard import WriteGuard, generation_number
-from gateway.errors import RequestDeadlineExceeded, UpstreamError
+from core.errors import RequestDeadlineExceeded, UpstreamError
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from cache.keys import KeyLayout
 from cache.store import CacheStore
-from resolvers.clients import SYSTEMS
 
-__all__ = ["SYSTEMS", "SystemGenerations"]
+__all__ = ["SystemGenerations"]
 # Longer than anything that depends on a token lives.
 TOKEN_TTL_MS = 7 * 86_400 * 1000
 

@@ -40,8 +40,8 @@ from cache.keys import KeyLayout, composite_key_text, event_key
 from cache.policy import DEFAULT_KINDS, EntityKind
 from cache.store import CacheStore
 from cache.write_guard import MARKER_TTL_MS
-from gateway.errors import UpstreamError
-from resolvers.records import OrderRecord, ShipmentRecord
+from core.errors import UpstreamError
+from core.records import OrderRecord, ShipmentRecord
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@
     <prefix>:v<schema_version>:invalidated-all:<system>[:<entity>]  (per pattern drop)
 
 The schema version is part of every record key: bump it whenever a record in
-``resolvers.records`` changes shape, and entries of the old layout are simply never
+``core.records`` changes shape, and entries of the old layout are simply never
 read again (they expire on their own). Events and persisted queries do not depend on
 record layout, so they are not versioned.
 

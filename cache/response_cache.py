@@ -30,10 +30,10 @@ from typing import Any
 
 import orjson
 
-from cache.generations import SYSTEMS
 from cache.keys import KeyLayout
 from cache.store import CacheStore
 from cache.write_budget import WriteBudget
+from core.systems import SYSTEMS
 
 Generations = Mapping[str, str | None]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolvers.records import (
+from core.records import (
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from core.systems import SYSTEMS
 from gateway.auth import AuthenticationError, Authenticator
 from gateway.runtime import Runtime
 from gateway.webhooks import RETRY_AFTER_S, problem
-from resolvers.clients import SYSTEMS
 
 
 async def admin_refusal(request: Request, what: str) -> JSONResponse | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import jwt
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.jwks import JwksKeys, UnknownSigningKey
 from gateway.settings import Settings
 

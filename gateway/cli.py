@@ -15,9 +15,9 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 
+from core.errors import ConfigurationError
 from gateway.auth import Authenticator, issue_token
 from gateway.cors import checked_origins
-from gateway.errors import ConfigurationError
 from gateway.http_server import server_config
 from gateway.observability.exposition import prepare_multiprocess_dir
 from gateway.observability.logging_setup import configure_logging, configure_logging_from

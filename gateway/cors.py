@@ -14,7 +14,7 @@ import re
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.settings import Settings
 
 ANY_ORIGIN = "*"

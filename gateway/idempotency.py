@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from cache.codec import CodecError, ValueCodec, dumps, loads_json
 from cache.store import CacheStore
-from gateway.errors import (
+from core.errors import (
     ConflictError,
     ForbiddenError,
     InputValidationError,

@@ -25,7 +25,7 @@ import httpx
 import jwt
 from jwt import PyJWK, PyJWKSet
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.loopback import is_loopback
 from gateway.settings import Settings
 

@@ -33,8 +33,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from cache.redis_clients import close_redis_client, single_server_client
+from core.records import StockLevelRecord
 from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
-from resolvers.records import StockLevelRecord
 from resolvers.scm import ScmClient
 from schema.coverage import available_quantity
 

@@ -30,7 +30,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.http_request import RequestedOperation
 from gateway.persisted_queries import PersistedQueryError, persisted_hash
 from schema.error_codes import PERSISTED_QUERY_NOT_ALLOWED

@@ -28,12 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cache.invalidation import Invalidation, mark_seen, was_seen
+from core.systems import SYSTEMS
 from gateway.flows.events import DomainEvent
 from gateway.flows.metrics import EVENTS_APPENDED
 from gateway.observability.webhook_metrics import counted_webhook
 from gateway.runtime import Runtime
 from gateway.webhook_orders import orders_named_by
-from resolvers.clients import SYSTEMS
 
 logger = logging.getLogger("supplygraph.webhooks")
 

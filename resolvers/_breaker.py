@@ -21,7 +21,7 @@ import enum
 import math
 from collections import deque
 
-from gateway.errors import UpstreamUnavailable
+from core.errors import UpstreamUnavailable
 from resolvers.resilience import BreakerState, Clock
 
 

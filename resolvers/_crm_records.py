@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from resolvers._decode import JsonObject
-from resolvers.records import (
+from core.records import (
     Address,
     CustomerRecord,
     OrderLineRecord,
     OrderRecord,
 )
+from resolvers._decode import JsonObject
 
 
 def read_customer(customer: JsonObject) -> CustomerRecord:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from core.records import InvoiceRecord, PartnerRecord, ProductionRecord, ProductRecord
 from resolvers._odoo import OdooRecord
-from resolvers.records import InvoiceRecord, PartnerRecord, ProductionRecord, ProductRecord
 
 PRODUCT_MODEL: Final = "product.product"
 PARTNER_MODEL: Final = "res.partner"

@@ -2,7 +2,7 @@
 
 The three clients send through ``UpstreamEndpoint.request`` and read bodies with
 ``json_body``/``decoding``, so the mapping from transport failures and status codes to
-``gateway.errors`` is written once:
+``core.errors`` is written once:
 
     timeout                       -> UpstreamTimeout
     connect / other transport     -> UpstreamUnavailable
@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 import orjson
 
-from gateway.errors import (
+from core.errors import (
     InputTooLargeError,
     InputValidationError,
     RequestDeadlineExceeded,

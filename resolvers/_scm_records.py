@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from resolvers._decode import JsonObject
-from resolvers.records import (
+from core.records import (
     PurchaseOrderRecord,
     ShipmentRecord,
     StockLevelRecord,
     SupplierRecord,
     TrackingEventRecord,
 )
+from resolvers._decode import JsonObject
 
 
 def read_stock_level(level: JsonObject) -> StockLevelRecord:

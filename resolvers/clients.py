@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from core.systems import SYSTEMS
 from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.crm import CrmClient
 from resolvers.erp import ErpClient
 from resolvers.resilience import BreakerState, ResilienceConfig, per_system
 from resolvers.scm import ScmClient
-
-SYSTEMS = ("crm", "erp", "scm")
 
 
 @dataclass(frozen=True)

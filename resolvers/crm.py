@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import httpx
 
-from gateway.errors import ConflictError, InputValidationError, NotFoundError
+from core.errors import ConflictError, InputValidationError, NotFoundError
+from core.records import CustomerPage, CustomerRecord, OrderPage, OrderRecord
 from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
 from resolvers._crm_records import read_customer, read_order
 from resolvers._decode import JsonObject
@@ -22,7 +23,6 @@ from resolvers._limits import (
     CRM_PRODUCT_CODES_PER_CALL,
 )
 from resolvers.call_log import UpstreamCallLog
-from resolvers.records import CustomerPage, CustomerRecord, OrderPage, OrderRecord
 from resolvers.resilience import BreakerState, ResilienceConfig
 
 _CUSTOMERS = "/crm/v1/customers"

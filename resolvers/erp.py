@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from gateway.errors import UpstreamBadResponse, UpstreamRejected
+from core.errors import UpstreamBadResponse, UpstreamRejected
+from core.records import InvoiceRecord, PartnerRecord, ProductionRecord, ProductRecord
 from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
 from resolvers._decode import ContractViolation, JsonObject
 from resolvers._erp_records import (
@@ -33,7 +34,6 @@ from resolvers._erp_records import (
 from resolvers._http import UpstreamEndpoint
 from resolvers._limits import ERP_RECORDS_PER_CALL, ERP_VALUES_PER_IN
 from resolvers.call_log import UpstreamCallLog
-from resolvers.records import InvoiceRecord, PartnerRecord, ProductionRecord, ProductRecord
 from resolvers.resilience import BreakerState, ResilienceConfig
 
 _JSONRPC = "/jsonrpc"

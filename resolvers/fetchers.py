@@ -33,11 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
-from resolvers._batching import gather_or_cancel
-from resolvers.clients import UpstreamClients
-from resolvers.crm import CrmClient
-from resolvers.erp import ErpClient
-from resolvers.records import (
+from core.records import (
     OPEN_ORDER_STATUSES,
     CustomerPage,
     CustomerRecord,
@@ -52,6 +48,10 @@ from resolvers.records import (
     StockLevelRecord,
     SupplierRecord,
 )
+from resolvers._batching import gather_or_cancel
+from resolvers.clients import UpstreamClients
+from resolvers.crm import CrmClient
+from resolvers.erp import ErpClient
 from resolvers.scm import ScmClient
 
 KeyT = TypeVar("KeyT", bound=Hashable)

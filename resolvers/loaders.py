@@ -14,17 +14,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader, Loader, dispatch_queue
 
-from resolvers.clients import UpstreamClients
-from resolvers.fetchers import (
-    CustomerOrdersKey,
-    CustomerPageKey,
-    Fetcher,
-    Fetchers,
-    FetcherWrapper,
-    OrderPageKey,
-    build_fetchers,
-)
-from resolvers.records import (
+from core.records import (
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,
@@ -37,6 +27,16 @@ from resolvers.records import (
     ShipmentRecord,
     StockLevelRecord,
     SupplierRecord,
+)
+from resolvers.clients import UpstreamClients
+from resolvers.fetchers import (
+    CustomerOrdersKey,
+    CustomerPageKey,
+    Fetcher,
+    Fetchers,
+    FetcherWrapper,
+    OrderPageKey,
+    build_fetchers,
 )
 
 KeyT = TypeVar("KeyT", bound=Hashable)

@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gateway.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from core.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 _BATCH_SIZE: ContextVar[int | None] = ContextVar("supplygraph_batch_size", default=None)
 

@@ -8,12 +8,18 @@ from typing import TypeVar
 
 import httpx
 
-from gateway.errors import (
+from core.errors import (
     ConflictError,
     InputValidationError,
     NotFoundError,
     SupplyGraphError,
     UpstreamRejected,
+)
+from core.records import (
+    PurchaseOrderRecord,
+    ShipmentRecord,
+    StockLevelRecord,
+    SupplierRecord,
 )
 from resolvers import _scm_queries as queries
 from resolvers._batching import distinct_keys, gather_per_chunk, group_by_key
@@ -32,12 +38,6 @@ from resolvers._scm_records import (
     read_supplier,
 )
 from resolvers.call_log import UpstreamCallLog
-from resolvers.records import (
-    PurchaseOrderRecord,
-    ShipmentRecord,
-    StockLevelRecord,
-    SupplierRecord,
-)
 from resolvers.resilience import BreakerState, ResilienceConfig
 
 _GRAPHQL = "/graphql"

@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
+from core.errors import ForbiddenError, NotFoundError
 from gateway.auth import Viewer
-from gateway.errors import ForbiddenError, NotFoundError
 from schema.context import Info
 
 T = TypeVar("T")

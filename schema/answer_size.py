@@ -18,7 +18,7 @@ from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.errors import QueryRejectedError
+from core.errors import QueryRejectedError
 
 
 class AnswerFields:

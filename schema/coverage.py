@@ -9,7 +9,7 @@ date order:
 - in: each open purchase order of its sku on the date it is expected (``expectedAt``),
   each open production plan of the product on its planned finish (else its planned
   start);
-- out: each open demand line (``resolvers.records.OPEN_ORDER_STATUSES``) on its order's
+- out: each open demand line (``core.records.OPEN_ORDER_STATUSES``) on its order's
   requested date.
 
 A move dated before ``as_of`` (an overdue order, a late purchase order) or without a
@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from resolvers.records import (
+from core.records import (
     OrderRecord,
     ProductionRecord,
     PurchaseOrderRecord,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.records import Address as AddressRecord
+from core.records import CustomerRecord, OrderRecord, PartnerRecord
 from resolvers.loaders import Ready
-from resolvers.records import Address as AddressRecord
-from resolvers.records import CustomerRecord, OrderRecord, PartnerRecord
 from schema.context import Info
 from schema.money import Money, money
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gateway.errors import UpstreamTimeout
+from core.errors import UpstreamTimeout
 from resolvers._deadline import Deadline
 from resolvers.loaders import RequestLoader
 from schema.context import GatewayContext

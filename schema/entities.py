@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.errors import ForbiddenError, InputValidationError, NotFoundError
+from core.errors import ForbiddenError, InputValidationError, NotFoundError
 from schema import prefetch
 from schema.access import POLICY, Rule, hidden_from_customer, refusal, visible_record, visible_to
 from schema.context import Info

@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from gateway.errors import SupplyGraphError
+from core.errors import SupplyGraphError
 
 INTERNAL_ERROR = "INTERNAL_ERROR"
 INTERNAL_MESSAGE = "Internal error; the gateway logged the details."
@@ -38,7 +38,7 @@ NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 QUERY_REJECTED = "QUERY_REJECTED"
-# A field whose keys would make an upstream request too large to send (gateway.errors).
+# A field whose keys would make an upstream request too large to send (core.errors).
 INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
 # Safelist mode (GATEWAY_TRUSTED_DOCUMENTS): the operation is not in the manifest (400).
 PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"

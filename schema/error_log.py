@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLError
 
-from gateway.errors import SupplyGraphError
+from core.errors import SupplyGraphError
 from resolvers.resilience import Clock
 
 logger = logging.getLogger("supplygraph.errors")

@@ -12,7 +12,7 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.records import OrderRecord
+from core.records import OrderRecord
 from schema import finance_rules
 from schema.finance_rules import COMPANY_CURRENCY, Figures, LineCost, margin_percent
 from schema.money import Money, money, required_money

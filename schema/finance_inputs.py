@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from core.records import OrderRecord
 from resolvers.loaders import Loaders
-from resolvers.records import OrderRecord
 from schema.finance_rules import CostInputs, skus_to_price
 
 

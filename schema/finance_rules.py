@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 
-from resolvers.records import (
+from core.records import (
     OrderLineRecord,
     OrderRecord,
     ProductionRecord,

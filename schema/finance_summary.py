@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from gateway.errors import InputValidationError
+from core.errors import InputValidationError
+from core.records import OrderRecord
 from resolvers.loaders import Loaders
-from resolvers.records import OrderRecord
 from schema.finance import FinanceFigures, FinanceGroup, FinanceGrouping, FinanceSummary
 from schema.finance_inputs import load_cost_inputs
 from schema.finance_rules import (

@@ -12,8 +12,8 @@ from typing import Protocol, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.errors import InputValidationError
-from resolvers.records import PurchaseOrderRecord
+from core.errors import InputValidationError
+from core.records import PurchaseOrderRecord
 from schema.context import Info
 from schema.customers import PageInfo
 from schema.products import PurchaseOrder

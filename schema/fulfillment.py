@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from enum import Enum
 
-from resolvers.records import InvoiceRecord, OrderRecord, ProductionRecord, ShipmentRecord
+from core.records import InvoiceRecord, OrderRecord, ProductionRecord, ShipmentRecord
 
 
 class Stage(Enum):

@@ -50,7 +50,7 @@ from graphql.type import GraphQLNamedType
 from strawberry.extensions import SchemaExtension
 
 from cache.documents import DocumentCache
-from gateway.errors import QueryRejectedError
+from core.errors import QueryRejectedError
 from schema.list_sizes import DEFAULT_LIST_SIZE, LIST_SIZES, ListSize
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})

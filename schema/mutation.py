@@ -14,8 +14,8 @@ from datetime import date
 import strawberry
 
 from cache.codec import ValueCodec, codec_for
-from gateway.errors import InputValidationError
-from resolvers.records import OrderRecord
+from core.errors import InputValidationError
+from core.records import OrderRecord
 from schema.access import ensure_own_customer, ensure_visible
 from schema.context import Info
 from schema.orders import Order

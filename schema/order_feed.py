@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from gateway.errors import UpstreamBadResponse
+from core.errors import UpstreamBadResponse
+from core.records import OrderRecord
 from resolvers.loaders import Loaders
-from resolvers.records import OrderRecord
 
 # The CRM's largest page: the fewest calls.
 FEED_PAGE_SIZE = 200

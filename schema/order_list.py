@@ -11,7 +11,7 @@ from datetime import datetime
 
 import strawberry
 
-from gateway.errors import InputValidationError, UpstreamBadResponse
+from core.errors import InputValidationError, UpstreamBadResponse
 from schema import prefetch
 from schema.context import Info
 from schema.customers import PageInfo

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.errors import UnsupportedCurrencyError, UpstreamBadResponse
-from resolvers.loaders import Loaders, Ready
-from resolvers.records import (
+from core.errors import UnsupportedCurrencyError, UpstreamBadResponse
+from core.records import (
     CustomerRecord,
     InvoiceRecord,
     OrderLineRecord,
@@ -20,6 +19,7 @@ from resolvers.records import (
     ProductRecord,
     ShipmentRecord,
 )
+from resolvers.loaders import Loaders, Ready
 from schema.context import Info
 from schema.customers import Customer
 from schema.finance import OrderFinance, order_finance

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from gateway.errors import InputValidationError
+from core.errors import InputValidationError
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,7 @@ import asyncio
 from collections.abc import Awaitable, Hashable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from resolvers.loaders import RequestLoader
-from resolvers.records import (
+from core.records import (
     CustomerRecord,
     OrderRecord,
     ProductionRecord,
@@ -29,6 +28,7 @@ from resolvers.records import (
     PurchaseOrderRecord,
     ShipmentRecord,
 )
+from resolvers.loaders import RequestLoader
 from schema.access import permits
 from schema.context import GatewayContext
 from schema.finance_inputs import load_cost_inputs

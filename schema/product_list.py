@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.errors import InputValidationError
+from core.errors import InputValidationError
+from core.records import ProductRecord
 from resolvers.fetchers import CATALOG_KEY
-from resolvers.records import ProductRecord
 from schema import prefetch
 from schema.context import Info
 from schema.customers import PageInfo

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers.records import OrderRecord
+from core.records import OrderRecord
 from schema.coverage import CoverageProjection, CoverageStep
 
 if TYPE_CHECKING:

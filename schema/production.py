@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.records import ProductionRecord
 from resolvers.loaders import Ready
-from resolvers.records import ProductionRecord
 from schema.context import Info
 from schema.products import Product, product_or_none
 

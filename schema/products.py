@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
-from resolvers.loaders import Ready
-from resolvers.records import (
+from core.records import (
     ProductionRecord,
     ProductRecord,
     PurchaseOrderRecord,
     StockLevelRecord,
     SupplierRecord,
 )
+from resolvers.loaders import Ready
 from schema.context import Info
 from schema.coverage import available_quantity, project
 from schema.money import Money, money, required_money

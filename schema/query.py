@@ -7,13 +7,13 @@ from typing import Annotated, cast
 
 import strawberry
 
-from gateway.errors import (
+from core.errors import (
     InputValidationError,
     NotFoundError,
     SupplyGraphError,
     UpstreamBadResponse,
 )
-from resolvers.records import OrderRecord
+from core.records import OrderRecord
 from schema import prefetch
 from schema.access import ensure_visible, hidden_from_customer, visible_record, visible_to
 from schema.context import Info

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.records import ShipmentRecord, TrackingEventRecord
 from resolvers.loaders import Ready
-from resolvers.records import ShipmentRecord, TrackingEventRecord
 from schema.context import Info
 
 if TYPE_CHECKING:

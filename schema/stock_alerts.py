@@ -18,10 +18,10 @@ from enum import Enum
 
 import strawberry
 
-from gateway.errors import TokenExpiredError
+from core.errors import TokenExpiredError
+from core.records import ProductRecord
 from gateway.stock_alerts import AlertSubscriber, StockAlertRecord
 from resolvers.loaders import Ready
-from resolvers.records import ProductRecord
 from schema import prefetch
 from schema.context import Info
 from schema.lookahead import Selection

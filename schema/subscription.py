@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import strawberry
 
-from gateway.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
+from core.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
+from core.records import OrderRecord
 from gateway.observability.metrics import subscription_open
 from resolvers.loaders import RequestLoader
-from resolvers.records import OrderRecord
 from resolvers.request_deadline import request_deadline
 from schema.access import permits, visible_record
 from schema.context import Info

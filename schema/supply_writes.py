@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.errors import InputValidationError, NotFoundError
+from core.errors import InputValidationError, NotFoundError
 from schema.context import Info
 from schema.production import ProductionPlan
 from schema.products import PurchaseOrder

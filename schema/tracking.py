@@ -10,8 +10,8 @@ from typing import TypeVar
 
 import strawberry
 
+from core.records import InvoiceRecord, OrderRecord, ProductionRecord, ShipmentRecord
 from resolvers.loaders import Ready
-from resolvers.records import InvoiceRecord, OrderRecord, ProductionRecord, ShipmentRecord
 from schema import fulfillment
 from schema.context import Info
 from schema.orders import Order

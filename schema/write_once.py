@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from cache.codec import ValueCodec
-from gateway.errors import InputValidationError
+from core.errors import InputValidationError
 from gateway.idempotency import MAX_KEY_LENGTH, fingerprint_of, valid_key
 from schema.context import Info
 

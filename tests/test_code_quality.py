@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["gateway", "schema", "resolvers", "cache", "simulators"]
+PACKAGES = ["core", "gateway", "schema", "resolvers", "cache", "simulators"]
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:

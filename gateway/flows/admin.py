@@ -11,8 +11,8 @@ import dataclasses
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from core.errors import NotFoundError
 from gateway.admin import admin_refusal
-from gateway.errors import NotFoundError
 from gateway.flows.engine import FlowFailed
 from gateway.flows.service import FlowService
 from gateway.webhooks import problem

@@ -20,7 +20,7 @@ from typing import Any
 
 from graphql import GraphQLSchema, parse, validate
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.flows.expressions import ExpressionError, check_condition
 
 

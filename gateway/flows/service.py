@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.errors import NotFoundError
+from core.errors import NotFoundError
 from gateway.flows.consumer import ConsumerConfig, FlowWorker, consumer_name
 from gateway.flows.definitions import Flow, load_flows
 from gateway.flows.engine import FlowEngine, FlowFailed

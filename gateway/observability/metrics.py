@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
-from resolvers.clients import SYSTEMS
+from core.systems import SYSTEMS
 
 # No `*_created` series beside every counter and histogram: half the output, no use here.
 disable_created_metrics()  # type: ignore[no-untyped-call]

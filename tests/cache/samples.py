@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from resolvers.records import (
+from core.records import (
     Address,
     CustomerPage,
     CustomerRecord,

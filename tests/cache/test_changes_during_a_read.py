@@ -14,7 +14,7 @@ from cache.entity_cache import EntityCache
 from cache.invalidation import Invalidator
 from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, RequestCachePolicy
 from cache.store import CacheStore
-from resolvers.records import OrderRecord
+from core.records import OrderRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 

@@ -7,7 +7,7 @@ import pytest
 
 from cache.codec import CodecError, codec_for
 from cache.entry import decode_entry, encode_entry, negative_entry, present_entry
-from resolvers.records import (
+from core.records import (
     CustomerPage,
     CustomerRecord,
     InvoiceRecord,

@@ -9,14 +9,14 @@ from cache.local_store import LocalStore
 from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, EntityKind, RequestCachePolicy
 from cache.redis_store import RedisStore
 from cache.stale_log import StaleLog
-from gateway.errors import (
+from core.errors import (
     InputTooLargeError,
     RequestDeadlineExceeded,
     UpstreamBadResponse,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from resolvers.records import OrderRecord, SupplierRecord
+from core.records import OrderRecord, SupplierRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 from tests.cache.private_redis import PrivateRedis

@@ -3,9 +3,9 @@ from __future__ import annotations
 from cache.fetcher_cache import caching_wrapper
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
+from core.records import OrderRecord
 from resolvers.fetchers import Fetcher
 from resolvers.loaders import loader_for
-from resolvers.records import OrderRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 

@@ -23,9 +23,9 @@ from cache.entity_cache import EntityCache
 from cache.invalidation import Invalidator, mark_seen, was_seen
 from cache.policy import DEFAULT_KINDS
 from cache.redis_store import RedisStore
+from core.records import OrderRecord, ProductRecord
 from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
-from resolvers.records import OrderRecord, ProductRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 from tests.cache.test_write_guard import check_counting, check_guarded_writes

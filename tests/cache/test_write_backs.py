@@ -6,7 +6,7 @@ from cache.entity_cache import EntityCache
 from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY
 from cache.redis_store import RedisStore
 from cache.write_backs import WriteBacks
-from resolvers.records import OrderRecord
+from core.records import OrderRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import ConfigurationError
+from core.errors import ConfigurationError
 from gateway.flows.definitions import load_flows
 from gateway.flows.expressions import evaluate, holds
 from schema.build import create_schema

@@ -16,8 +16,6 @@ from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
 from tests.gateway_fixtures import NO_CACHE, gateway_settings
 
-SYSTEMS = ("crm", "erp", "scm")
-
 
 class Gateway:
     def __init__(self, url: str) -> None:

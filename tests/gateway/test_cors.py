@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core.errors import ConfigurationError
 from gateway.app import create_app
-from gateway.errors import ConfigurationError
 from tests.gateway.chromium import Chromium, chromium_binary, in_ci
 from tests.gateway.live_helpers import Gateway, free_port
 from tests.gateway_fixtures import gateway_settings

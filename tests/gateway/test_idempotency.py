@@ -10,7 +10,7 @@ import pytest
 
 from cache.codec import codec_for
 from cache.local_store import LocalStore
-from gateway.errors import ConflictError, InputValidationError, UpstreamTimeout
+from core.errors import ConflictError, InputValidationError, UpstreamTimeout
 from gateway.idempotency import Idempotency, fingerprint_of, valid_key
 
 

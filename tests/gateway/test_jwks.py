@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core.errors import ConfigurationError
 from gateway.app import create_app
-from gateway.errors import ConfigurationError
 from gateway.server_thread import ThreadedServer
 from tests.gateway_fixtures import gateway_settings
 

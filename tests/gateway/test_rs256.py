@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
+from core.errors import ConfigurationError
 from gateway.app import create_app
 from gateway.auth import TokenVerifier
-from gateway.errors import ConfigurationError
 from gateway.server_thread import ThreadedServer
 from gateway.settings import Settings
 from tests.gateway_fixtures import gateway_settings

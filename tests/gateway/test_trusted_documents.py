@@ -25,8 +25,8 @@ from gql.transport.exceptions import TransportQueryError, TransportServerError
 from gql.transport.httpx import HTTPXTransport
 from websockets.typing import Subprotocol
 
+from core.errors import ConfigurationError
 from gateway.app import create_app
-from gateway.errors import ConfigurationError
 from gateway.server_thread import ThreadedServer
 from tests.gateway.live_helpers import free_port
 from tests.gateway_fixtures import SimCounters, gateway_settings

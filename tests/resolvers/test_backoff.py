@@ -8,7 +8,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from gateway.errors import UpstreamUnavailable
+from core.errors import UpstreamUnavailable
 from resolvers._retry import backoff_delay
 from tests.resolvers.fakes import FakeUpstream
 

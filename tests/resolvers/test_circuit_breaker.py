@@ -12,7 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from gateway.errors import UpstreamTimeout, UpstreamUnavailable
+from core.errors import UpstreamTimeout, UpstreamUnavailable
 from resolvers._breaker import Admission, CircuitBreaker, CircuitOpen
 from resolvers.crm import CrmClient
 from resolvers.resilience import ResilienceConfig
@@ -362,7 +362,7 @@ def test_a_failure_let_in_before_the_breaker_opened_does_not_extend_the_cooldown
 async def test_a_saturated_connection_pool_does_not_open_the_breaker():
     import httpx
 
-    from gateway.errors import UpstreamTimeout
+    from core.errors import UpstreamTimeout
     from resolvers.crm import CrmClient
     from resolvers.resilience import ResilienceConfig
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from gateway.errors import UpstreamUnavailable
+from core.errors import UpstreamUnavailable
 from gateway.settings import Settings
 from resolvers.clients import SYSTEMS, build_clients
 from resolvers.resilience import ResilienceConfig

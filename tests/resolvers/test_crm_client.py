@@ -8,13 +8,13 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from gateway.errors import (
+from core.errors import (
     ConflictError,
     InputValidationError,
     NotFoundError,
     UpstreamBadResponse,
 )
-from resolvers.records import Address
+from core.records import Address
 from tests.resolvers.fakes import CRM_TOKEN, FakeUpstream, ids_param, json_response
 from tests.resolvers.samples import crm_customer, crm_order
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from gateway.errors import UpstreamTimeout, UpstreamUnavailable
+from core.errors import UpstreamTimeout, UpstreamUnavailable
 from resolvers.crm import CrmClient
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fake_time import FakeTime

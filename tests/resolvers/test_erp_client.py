@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import UpstreamBadResponse, UpstreamRejected
+from core.errors import UpstreamBadResponse, UpstreamRejected
 from tests.resolvers.fakes import ERP_API_KEY, FakeUpstream, json_response
 from tests.resolvers.samples import erp_invoice, erp_partner, erp_product, erp_production
 

@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import UpstreamUnavailable
+from core.errors import UpstreamUnavailable
+from core.records import CustomerPage, OrderPage
 from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
 from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
-from resolvers.records import CustomerPage, OrderPage
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fakes import BASE_URL, FakeUpstream, in_turn, json_response
 from tests.resolvers.samples import crm_customer, crm_order

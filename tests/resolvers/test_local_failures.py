@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.errors import InputTooLargeError, InputValidationError
+from core.errors import InputTooLargeError, InputValidationError
 from resolvers._limits import MAX_URL_BYTES
 from tests.resolvers.fakes import FakeUpstream, json_response
 

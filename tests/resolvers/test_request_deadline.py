@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from gateway.errors import RequestDeadlineExceeded, UpstreamTimeout
+from core.errors import RequestDeadlineExceeded, UpstreamTimeout
 from resolvers.request_deadline import current_request_deadline, request_deadline
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fakes import FakeUpstream, json_response

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import (
+from core.errors import (
     ConflictError,
     InputValidationError,
     NotFoundError,

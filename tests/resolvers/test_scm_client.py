@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import UpstreamBadResponse, UpstreamRejected
+from core.errors import UpstreamBadResponse, UpstreamRejected
 from tests.resolvers.fakes import SCM_TOKEN, FakeUpstream, json_response
 from tests.resolvers.samples import (
     scm_purchase_order,

@@ -1,4 +1,4 @@
-"""Every way an upstream call can fail ends as one typed error of ``gateway.errors``,
+"""Every way an upstream call can fail ends as one typed error of ``core.errors``,
 the same for the three systems, and no error message carries a credential."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import (
+from core.errors import (
     UpstreamBadResponse,
     UpstreamError,
     UpstreamRateLimited,

@@ -6,7 +6,7 @@ import logging
 
 from graphql import GraphQLError
 
-from gateway.errors import UpstreamTimeout, UpstreamUnavailable
+from core.errors import UpstreamTimeout, UpstreamUnavailable
 from schema.error_log import Sampler, log_errors
 from tests.resolvers.fake_time import FakeTime
 

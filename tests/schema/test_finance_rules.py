@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from resolvers.fetchers import Fetcher
-from resolvers.loaders import Loaders, loader_for
-from resolvers.records import (
+from core.records import (
     OrderLineRecord,
     OrderPage,
     OrderRecord,
@@ -19,6 +17,8 @@ from resolvers.records import (
     ProductRecord,
     PurchaseOrderRecord,
 )
+from resolvers.fetchers import Fetcher
+from resolvers.loaders import Loaders, loader_for
 from schema.finance import FinanceGrouping
 from schema.finance_rules import CostBasis, CostInputs, line_costs, order_figures
 from schema.finance_summary import finance_summary

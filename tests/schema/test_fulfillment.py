@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from resolvers.records import (
+from core.records import (
     InvoiceRecord,
     OrderRecord,
     ProductionRecord,

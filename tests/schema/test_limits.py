@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import OperationDefinitionNode, parse
 
-from gateway.errors import QueryRejectedError
+from core.errors import QueryRejectedError
 from schema.build import create_schema
 from schema.limits import FragmentCycle, QueryLimits, estimated_cost, measure_operation
 from schema.list_sizes import LIST_SIZES, list_sizes
