@@ -133,3 +133,56 @@ def test_turned_off_nothing_is_compressed(simulators):
 )
 def test_the_encoding_follows_accept_encoding_and_its_weights(header, chosen):
     assert accepted_encoding(header) == chosen
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_a_kept_answer_is_compressed_once_and_its_bytes_reused(gateway, encoding):
+    identity = httpx.post(
+        f"{gateway.url}/graphql",
+        json={"query": f"{BIG} # {encoding}"},
+        headers={"Accept-Encoding": "identity"},
+        timeout=30,
+    )
+    answers = [
+        httpx.post(
+            f"{gateway.url}/graphql",
+            json={"query": f"{BIG} # {encoding}"},
+            headers={"Accept-Encoding": encoding},
+            timeout=30,
+        )
+        for _ in range(3)
+    ]
+    assert [answer.headers["x-cache"] for answer in answers] == ["hit"] * 3
+    assert {answer.headers["content-encoding"] for answer in answers} == {encoding}
+    assert all(answer.json() == identity.json() for answer in answers)
+    assert "errors" not in identity.json() and len(identity.content) > 1024
+    assert len({answer.headers["etag"] for answer in answers}) == 1
+
+
+async def test_the_compressed_bytes_of_a_tagged_body_are_reused_and_an_untagged_one_recompressed():
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from gateway.compression import CompressionMiddleware
+
+    body = json.dumps({"data": {"rows": [{"id": n, "name": f"row {n}"} for n in range(400)]}})
+
+    def tagged(request):
+        return Response(body, media_type="application/json", headers={"ETag": '"abc"'})
+
+    def untagged(request):
+        return Response(body, media_type="application/json")
+
+    app = Starlette(routes=[Route("/tagged", tagged), Route("/untagged", untagged)])
+    middleware = CompressionMiddleware(app, minimum_size=1024)
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for path in ("/tagged", "/tagged", "/untagged", "/untagged"):
+            for encoding in ("br", "gzip"):
+                answer = await client.get(path, headers={"Accept-Encoding": encoding})
+                assert answer.headers["content-encoding"] == encoding
+                assert answer.text == body
+    # The second /tagged per encoding reused the first's bytes; /untagged never.
+    assert middleware.encoded_answers.reused == 2
+    assert len(middleware.encoded_answers._entries) == 2
