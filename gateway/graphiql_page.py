@@ -89,6 +89,10 @@ def encoded_asset(name: str, encoding: str | None) -> bytes:
 
 
 def graphiql_routes(settings: Settings) -> list[BaseRoute]:
+    """The IDE's assets; none when ``GATEWAY_GRAPHIQL=0`` (the page itself is off then)."""
+    if not settings.graphiql:
+        return []
+
     async def graphiql_asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in ASSETS:

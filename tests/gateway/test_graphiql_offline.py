@@ -179,6 +179,14 @@ def test_a_gateway_with_its_own_secret_prefills_no_token(simulators):
     assert "Bearer" not in page.text
 
 
+def test_with_graphiql_off_neither_the_page_nor_its_assets_are_served(simulators):
+    with Gateway(gateway_settings(simulators, graphiql=False)) as gateway:
+        page = httpx.get(f"{gateway.url}/graphql", headers={"Accept": "text/html"})
+        asset = httpx.get(f"{gateway.url}/graphiql/graphiql.min.js")
+    assert "query Dashboard" not in page.text and "<script" not in page.text
+    assert page.status_code == asset.status_code == 404
+
+
 def test_the_root_path_links_to_graphiql_tracking_metrics_and_readiness(demo_gateway):
     index = httpx.get(f"{demo_gateway.url}/")
     assert index.status_code == 200 and "text/html" in index.headers["content-type"]
