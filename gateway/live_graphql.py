@@ -34,13 +34,14 @@ from strawberry.types.unset import UnsetType
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
-from gateway.auth import AuthenticationError, Viewer
+from gateway.auth import AuthenticationError
 from gateway.graphql_view import GatewayGraphQL
 from gateway.live_services import LiveServices
 from gateway.settings import Settings
 from gateway.ws_operations import OperationScopedHandler, token_expired
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
+from schema.viewer import Viewer
 from schema.write_once import IDEMPOTENCY_HEADER as IDEMPOTENCY
 
 

@@ -22,7 +22,6 @@ import strawberry
 
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
-from gateway.auth import Viewer
 from gateway.flows.definitions import Flow
 from gateway.flows.events import DomainEvent
 from gateway.flows.expressions import evaluate, holds, lookup
@@ -31,6 +30,7 @@ from gateway.runtime import Runtime
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
 from schema.flow_runs import FlowRunRecord, FlowStepRecord
+from schema.viewer import Viewer
 
 logger = logging.getLogger("supplygraph.flows")
 
