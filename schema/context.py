@@ -12,12 +12,12 @@ from strawberry.types import Info as StrawberryInfo
 from cache.write_backs import WriteBacks
 
 if TYPE_CHECKING:
-    from gateway.live_services import LiveServices
     from gateway.settings import Settings
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
     from schema.answer_size import AnswerFields
     from schema.limits import LimitChecks
+    from schema.live import LiveServices
     from schema.viewer import Viewer
 
 

@@ -25,7 +25,7 @@ from cache.stale_log import StaleLog
 from gateway.flows.definitions import Flow
 from gateway.flows.events import DomainEvent
 from gateway.flows.expressions import evaluate, holds, lookup
-from gateway.live_services import LiveServices
+from gateway.live_services import live_services_of
 from gateway.runtime import Runtime
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
@@ -94,7 +94,7 @@ class FlowEngine:
     def __init__(self, schema: strawberry.Schema, runtime: Runtime) -> None:
         self._schema = schema
         self._runtime = runtime
-        self._live = LiveServices.of(runtime)
+        self._live = live_services_of(runtime)
 
     def _context(self) -> GatewayContext:
         runtime = self._runtime
