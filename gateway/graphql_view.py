@@ -529,7 +529,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
         checks = request.scope["state"].get("limit_checks")
         return GatewayContext(
-            settings=self.settings,
+            config=self.settings.schema_config(),
             viewer=self.viewer_of(request),
             clients=runtime.clients,
             loaders=make_loaders(),

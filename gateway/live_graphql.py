@@ -104,7 +104,7 @@ class LiveGraphQL(GatewayGraphQL):
         past the cache, as a WebSocket's does."""
         live = self.live_services()
         return GatewayContext(
-            settings=self.settings,
+            config=self.settings.schema_config(),
             viewer=viewer,
             clients=self.live_runtime().clients,
             loaders=live.uncached_loaders(),

@@ -94,7 +94,7 @@ async def tracking_updates(
                 ensure_unexpired(info)
                 try:
                     # Each update's re-read has the deadline of one request.
-                    with request_deadline(info.context.settings.request_deadline_s):
+                    with request_deadline(info.context.config.request_deadline_s):
                         order = await current_order(info, live, order_id)
                         fingerprint = await tracking_fingerprint(info, order)
                 except UpstreamError as error:
@@ -149,7 +149,7 @@ class Subscription:
             )
         # Checked here, before the stream starts, so that a refusal is the subscription's
         # error rather than its first event.
-        with request_deadline(info.context.settings.request_deadline_s):
+        with request_deadline(info.context.config.request_deadline_s):
             await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))
 

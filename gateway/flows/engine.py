@@ -103,7 +103,7 @@ class FlowEngine:
             return runtime.loaders_for(NO_CACHE_POLICY, StaleLog())
 
         return GatewayContext(
-            settings=runtime.settings,
+            config=runtime.settings.schema_config(),
             viewer=FLOW_SERVICE,
             clients=runtime.clients,
             loaders=make_loaders(),
