@@ -46,7 +46,7 @@ async def run(settings: Settings, rounds: int) -> None:
             return runtime.loaders_for(policy, StaleLog())
 
         context = GatewayContext(
-            settings=settings,
+            config=settings.schema_config(),
             viewer=ANONYMOUS_STAFF,
             clients=runtime.clients,
             loaders=runtime.loaders_for(policy, StaleLog()),

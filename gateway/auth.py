@@ -1,4 +1,4 @@
-"""Who is asking: bearer JWTs turned into a ``Viewer``.
+"""Who is asking: bearer JWTs turned into a ``Viewer`` (``schema.viewer``).
 
 Tokens are HS256 (``GATEWAY_JWT_SECRET``), RS256 (``GATEWAY_JWT_PUBLIC_KEY``) or signed
 by an identity provider's keys (``GATEWAY_JWT_JWKS_URL``, ``gateway.jwks``; it wins when
@@ -21,6 +21,7 @@ import jwt
 from core.errors import ConfigurationError
 from gateway.jwks import JwksKeys, UnknownSigningKey
 from gateway.settings import Settings
+from schema.viewer import Viewer
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -39,26 +40,6 @@ ALL_SCOPES = frozenset(
 
 class AuthenticationError(Exception):
     """No usable credentials: answered with HTTP 401, never with data."""
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    subject: str
-    scopes: frozenset[str]
-    customer_id: str | None = None
-    # The token's ``exp`` (Unix time); None for the anonymous viewer of a demo.
-    expires_at: float | None = None
-
-    def seconds_left(self, now: float) -> float | None:
-        """How long the token stays valid, for streams that outlive one request."""
-        return None if self.expires_at is None else self.expires_at - now
-
-    @property
-    def is_customer(self) -> bool:
-        return self.customer_id is not None
-
-    def may(self, scope: str) -> bool:
-        return scope in self.scopes
 
 
 ANONYMOUS_STAFF = Viewer(subject="anonymous (auth disabled)", scopes=ALL_SCOPES)

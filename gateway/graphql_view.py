@@ -37,7 +37,7 @@ from cache.policy import DEFAULT_POLICY, NO_CACHE_POLICY, RequestCachePolicy
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
-from gateway.auth import CACHE_BYPASS_SCOPE, AuthenticationError, Authenticator, Viewer
+from gateway.auth import CACHE_BYPASS_SCOPE, AuthenticationError, Authenticator
 from gateway.batch_cost import refuse_costly_batch
 from gateway.body_limits import BodyTooLarge
 from gateway.graphiql_page import graphiql_page
@@ -90,6 +90,7 @@ from schema.error_codes import (
     UNAUTHENTICATED,
 )
 from schema.limits import LimitChecks
+from schema.viewer import Viewer
 
 logger = logging.getLogger("supplygraph.http")
 
@@ -528,7 +529,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
         checks = request.scope["state"].get("limit_checks")
         return GatewayContext(
-            settings=self.settings,
+            config=self.settings.schema_config(),
             viewer=self.viewer_of(request),
             clients=runtime.clients,
             loaders=make_loaders(),

@@ -53,7 +53,6 @@ NOTHING_WRITTEN = (
     UpstreamRejected,
     UpstreamRateLimited,
 )
-MAX_KEY_LENGTH = 255
 
 
 class Idempotency:
@@ -153,12 +152,3 @@ class Idempotency:
                 "or may not have taken effect; check, then retry with a new key"
             )
         return None
-
-
-def fingerprint_of(field: str, arguments: object) -> str:
-    """Which request a key was first used for: the field and its arguments."""
-    return hashlib.sha256(dumps({"field": field, "arguments": arguments})).hexdigest()
-
-
-def valid_key(key: str) -> bool:
-    return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()

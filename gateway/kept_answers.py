@@ -22,11 +22,11 @@ from strawberry.types.graphql import OperationType
 
 from cache.response_cache import CachedAnswer, View
 from cache.stale_log import StaleLog
-from gateway.auth import Viewer
 from gateway.http_response import content_type
 from gateway.observability.metrics import ANSWER_CACHE
 from gateway.observability.request_context import current_request
 from gateway.operation_choice import OperationChoice
+from schema.viewer import Viewer
 
 
 def declared_variables(

@@ -34,13 +34,15 @@ from strawberry.types.unset import UnsetType
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
-from gateway.auth import AuthenticationError, Viewer
+from gateway.auth import AuthenticationError
 from gateway.graphql_view import GatewayGraphQL
-from gateway.live_services import LiveServices
+from gateway.live_services import live_services_of
 from gateway.settings import Settings
 from gateway.ws_operations import OperationScopedHandler, token_expired
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
+from schema.live import LiveServices
+from schema.viewer import Viewer
 from schema.write_once import IDEMPOTENCY_HEADER as IDEMPOTENCY
 
 
@@ -67,7 +69,7 @@ class LiveGraphQL(GatewayGraphQL):
         self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 
     def live_services(self) -> LiveServices:
-        return LiveServices.of(self.live_runtime())
+        return live_services_of(self.live_runtime())
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -102,7 +104,7 @@ class LiveGraphQL(GatewayGraphQL):
         past the cache, as a WebSocket's does."""
         live = self.live_services()
         return GatewayContext(
-            settings=self.settings,
+            config=self.settings.schema_config(),
             viewer=viewer,
             clients=self.live_runtime().clients,
             loaders=live.uncached_loaders(),

@@ -1,52 +1,26 @@
-"""What writes and subscriptions reach beyond the loaders, per gateway process.
-
-Resolvers see it as ``info.context.live``: the idempotency slots of mutations, the
-cache entries a write makes stale, the order change notices of every process, and
-loaders that read past the cache (what a subscription must show is the systems' state
-now, not a cached copy).
-"""
+"""The schema's ``LiveServices`` (``schema.live``), filled from one process's runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from cache.invalidation import Invalidator
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
 from gateway.idempotency import Idempotency
-from gateway.pubsub import OrderEvents
+from gateway.observability.metrics import subscription_open
 from gateway.runtime import Runtime
-from gateway.stock_alerts import StockAlerts
 from resolvers.loaders import Loaders
-from schema.flow_runs import FlowRunSource
+from schema.live import LiveServices
 
 
-@dataclass(frozen=True, slots=True)
-class LiveServices:
-    idempotency: Idempotency
-    invalidator: Invalidator
-    order_events: OrderEvents
-    stock_alerts: StockAlerts
-    uncached_loaders: Callable[[], Loaders]
-    # What the cross-system flows did (gateway.flows.runs); None without Redis.
-    flow_runs: FlowRunSource | None = None
+def live_services_of(runtime: Runtime) -> LiveServices:
+    def uncached_loaders() -> Loaders:
+        return runtime.loaders_for(NO_CACHE_POLICY, StaleLog())
 
-    @classmethod
-    def of(cls, runtime: Runtime) -> LiveServices:
-        def uncached_loaders() -> Loaders:
-            return runtime.loaders_for(NO_CACHE_POLICY, StaleLog())
-
-        return cls(
-            idempotency=Idempotency(runtime.store, prefix=runtime.settings.cache_prefix),
-            invalidator=runtime.invalidator,
-            order_events=runtime.order_events,
-            stock_alerts=runtime.stock_alerts,
-            uncached_loaders=uncached_loaders,
-            flow_runs=runtime.flow_runs,
-        )
-
-    async def order_written(self, order_id: str, customer_id: str) -> None:
-        """After the gateway changed an order: forget its cached copies, tell subscribers."""
-        await self.invalidator.drop_orders({order_id: customer_id})
-        await self.order_events.publish([order_id])
+    return LiveServices(
+        idempotency=Idempotency(runtime.store, prefix=runtime.settings.cache_prefix),
+        invalidator=runtime.invalidator,
+        order_events=runtime.order_events,
+        stock_alerts=runtime.stock_alerts,
+        uncached_loaders=uncached_loaders,
+        subscription_open=subscription_open,
+        flow_runs=runtime.flow_runs,
+    )

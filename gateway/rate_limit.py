@@ -27,8 +27,9 @@ from typing import Any, Protocol
 from cache.lru import LruDict
 from cache.patient_timeout import within
 from cache.redis_clients import open_redis_client
-from gateway.auth import ANONYMOUS_STAFF, Viewer
+from gateway.auth import ANONYMOUS_STAFF
 from gateway.settings import Settings
+from schema.viewer import Viewer
 
 logger = logging.getLogger("supplygraph.rate_limit")
 

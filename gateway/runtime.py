@@ -32,8 +32,9 @@ from gateway.observability.upstream import UpstreamMetrics
 from gateway.pubsub import OrderEvents, open_order_events
 from gateway.settings import Settings
 from gateway.stock_alerts import StockAlerts, open_stock_alerts
+from gateway.upstreams import clients_from_settings
 from resolvers.call_log import UpstreamCallLog
-from resolvers.clients import UpstreamClients, build_clients
+from resolvers.clients import UpstreamClients
 from resolvers.fetchers import Fetchers, build_fetchers
 from resolvers.keepalive_transport import KeepAliveTransport
 from resolvers.loaders import Loaders, loaders_from
@@ -126,7 +127,7 @@ class Runtime:
     def open(cls, settings: Settings) -> Runtime:
         http = upstream_http_client(settings)
         # Every upstream attempt is counted, timed and traced (gateway.observability).
-        clients = build_clients(settings, http, call_log=UpstreamCallLog(UpstreamMetrics()))
+        clients = clients_from_settings(settings, http, call_log=UpstreamCallLog(UpstreamMetrics()))
         store = open_store(
             settings.redis_url,
             socket_timeout_s=settings.redis_timeout_s,

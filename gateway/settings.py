@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from schema.config import SchemaConfig
+
 ENV_PREFIX = "GATEWAY_"
 
 
@@ -186,6 +188,12 @@ class Settings(BaseModel):
     def uses_demo_systems(self) -> bool:
         """True when no upstream URL is configured: the built-in simulators stand in."""
         return not (self.crm_url or self.erp_url or self.scm_url)
+
+    def schema_config(self) -> SchemaConfig:
+        """What of these settings the schema's resolvers read (in the request context)."""
+        return SchemaConfig(
+            erp_currency=self.erp_currency, request_deadline_s=self.request_deadline_s
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

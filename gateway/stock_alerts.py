@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -37,6 +36,7 @@ from core.records import StockLevelRecord
 from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
 from resolvers.scm import ScmClient
 from schema.coverage import available_quantity
+from schema.live import StockAlertRecord
 
 logger = logging.getLogger("supplygraph.stock_alerts")
 
@@ -50,41 +50,36 @@ def stock_channel(prefix: str) -> str:
     return f"{prefix}:events:stock"
 
 
-@dataclass(frozen=True, slots=True)
-class StockAlertRecord:
-    kind: str  # BELOW | RECOVERED
-    level: StockLevelRecord  # as the SCM reported it right after the change
-    at: datetime  # when the gateway saw the crossing
+def alert_as_json(alert: StockAlertRecord) -> dict[str, Any]:
+    """An alert as published on the channel (``alert_of_json`` reads it back)."""
+    level = alert.level
+    return {
+        "kind": alert.kind,
+        "sku": level.sku,
+        "warehouse": level.warehouse,
+        "onHand": level.on_hand,
+        "reserved": level.reserved,
+        "inTransit": level.in_transit,
+        "reorderPoint": level.reorder_point,
+        "updatedAt": level.updated_at.isoformat(),
+        "at": alert.at.isoformat(),
+    }
 
-    def encoded(self) -> dict[str, Any]:
-        level = self.level
-        return {
-            "kind": self.kind,
-            "sku": level.sku,
-            "warehouse": level.warehouse,
-            "onHand": level.on_hand,
-            "reserved": level.reserved,
-            "inTransit": level.in_transit,
-            "reorderPoint": level.reorder_point,
-            "updatedAt": level.updated_at.isoformat(),
-            "at": self.at.isoformat(),
-        }
 
-    @classmethod
-    def decoded(cls, item: dict[str, Any]) -> StockAlertRecord:
-        return cls(
-            kind=str(item["kind"]),
-            level=StockLevelRecord(
-                sku=str(item["sku"]),
-                warehouse=str(item["warehouse"]),
-                on_hand=int(item["onHand"]),
-                reserved=int(item["reserved"]),
-                in_transit=int(item["inTransit"]),
-                reorder_point=int(item["reorderPoint"]),
-                updated_at=datetime.fromisoformat(item["updatedAt"]),
-            ),
-            at=datetime.fromisoformat(item["at"]),
-        )
+def alert_of_json(item: dict[str, Any]) -> StockAlertRecord:
+    return StockAlertRecord(
+        kind=str(item["kind"]),
+        level=StockLevelRecord(
+            sku=str(item["sku"]),
+            warehouse=str(item["warehouse"]),
+            on_hand=int(item["onHand"]),
+            reserved=int(item["reserved"]),
+            in_transit=int(item["inTransit"]),
+            reorder_point=int(item["reorderPoint"]),
+            updated_at=datetime.fromisoformat(item["updatedAt"]),
+        ),
+        at=datetime.fromisoformat(item["at"]),
+    )
 
 
 def alerts_of_message(data: object) -> list[StockAlertRecord]:
@@ -96,7 +91,7 @@ def alerts_of_message(data: object) -> list[StockAlertRecord]:
     alerts: list[StockAlertRecord] = []
     for item in decoded if isinstance(decoded, list) else []:
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            alerts.append(StockAlertRecord.decoded(item))
+            alerts.append(alert_of_json(item))
     return alerts
 
 
@@ -254,7 +249,7 @@ class RedisStockAlerts(StockAlerts):
         if not alerts:
             return
         try:
-            message = orjson.dumps([alert.encoded() for alert in alerts])
+            message = orjson.dumps([alert_as_json(alert) for alert in alerts])
             await self._publisher.publish(self.channel, message)
         except BACKEND_ERRORS as error:
             logger.warning(

@@ -1,19 +1,32 @@
-"""The three upstream clients of one gateway process, built from its settings."""
+"""The three upstream clients of one gateway process, built from explicit arguments.
+
+Each system is given where it answers, the credential it wants and its resilience
+(timeouts, retries, deadline, breaker); all three share one ``httpx.AsyncClient`` (the
+transport and its connection pool). Where those values come from (``Settings``, a test,
+a benchmark) is the caller's business: ``gateway.upstreams`` reads them from settings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
-from core.systems import SYSTEMS
-from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.crm import CrmClient
 from resolvers.erp import ErpClient
-from resolvers.resilience import BreakerState, ResilienceConfig, per_system
+from resolvers.resilience import BreakerState, ResilienceConfig
 from resolvers.scm import ScmClient
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamAccess:
+    """Where one system answers, the credential it wants and how patiently to ask it."""
+
+    base_url: str
+    # A bearer token (CRM, SCM) or an API key (ERP); kept out of repr so it is never logged.
+    credential: str = field(repr=False)
+    resilience: ResilienceConfig
 
 
 @dataclass(frozen=True)
@@ -32,71 +45,22 @@ class UpstreamClients:
 
 
 def build_clients(
-    settings: Settings,
     http: httpx.AsyncClient,
     *,
+    crm: UpstreamAccess,
+    erp: UpstreamAccess,
+    scm: UpstreamAccess,
     call_log: UpstreamCallLog | None = None,
-    resilience: Mapping[str, ResilienceConfig] | None = None,
 ) -> UpstreamClients:
-    """Clients sharing ``http`` and its connection pool.
-
-    ``resilience`` maps ``"crm"``, ``"erp"`` and ``"scm"`` to their retry, deadline and
-    breaker settings; a system left out gets what ``settings`` says. Every URL must be
-    set by now: starting the demo systems when none is set is the caller's decision,
-    made before it gets here.
-    """
-    given = dict(resilience or {})
-    unknown = sorted(set(given) - set(SYSTEMS))
-    if unknown:
-        raise ValueError(f"resilience for unknown systems {unknown}; known: {list(SYSTEMS)}")
-    configs = {**resilience_from_settings(settings), **given}
+    """Clients sharing ``http`` and its connection pool; ``call_log`` hears every attempt."""
     return UpstreamClients(
         crm=CrmClient(
-            http,
-            _required_url(settings.crm_url, "crm_url"),
-            settings.crm_token.get_secret_value(),
-            call_log=call_log,
-            resilience=configs["crm"],
+            http, crm.base_url, crm.credential, call_log=call_log, resilience=crm.resilience
         ),
         erp=ErpClient(
-            http,
-            _required_url(settings.erp_url, "erp_url"),
-            settings.erp_api_key.get_secret_value(),
-            call_log=call_log,
-            resilience=configs["erp"],
+            http, erp.base_url, erp.credential, call_log=call_log, resilience=erp.resilience
         ),
         scm=ScmClient(
-            http,
-            _required_url(settings.scm_url, "scm_url"),
-            settings.scm_token.get_secret_value(),
-            call_log=call_log,
-            resilience=configs["scm"],
+            http, scm.base_url, scm.credential, call_log=call_log, resilience=scm.resilience
         ),
     )
-
-
-def resilience_from_settings(settings: Settings) -> dict[str, ResilienceConfig]:
-    """Each system's resilience as ``settings`` has it, with per-system overrides.
-
-    Each request sets its own timeouts, which win over those of the shared AsyncClient,
-    so leaving these out would silently drop the configured ones.
-    """
-    shared = ResilienceConfig(
-        connect_timeout_s=settings.upstream_connect_timeout_s,
-        read_timeout_s=settings.upstream_read_timeout_s,
-        deadline_s=settings.upstream_deadline_s,
-        max_read_retries=settings.upstream_max_read_retries,
-        backoff_base_s=settings.upstream_backoff_base_s,
-        backoff_max_s=settings.upstream_backoff_max_s,
-        breaker_failure_rate=settings.upstream_breaker_failure_rate,
-        breaker_minimum_calls=settings.upstream_breaker_minimum_calls,
-        breaker_window_s=settings.upstream_breaker_window_s,
-        breaker_cooldown_s=settings.upstream_breaker_cooldown_s,
-    )
-    return per_system(shared, settings.upstream_resilience, SYSTEMS)
-
-
-def _required_url(url: str | None, setting: str) -> str:
-    if not url:
-        raise ValueError(f"settings.{setting} is not set; every upstream needs a base URL")
-    return url

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
 from core.errors import ForbiddenError, NotFoundError
-from gateway.auth import Viewer
 from schema.context import Info
+from schema.viewer import Viewer
 
 T = TypeVar("T")
 

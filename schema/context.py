@@ -12,20 +12,20 @@ from strawberry.types import Info as StrawberryInfo
 from cache.write_backs import WriteBacks
 
 if TYPE_CHECKING:
-    from gateway.auth import Viewer
-    from gateway.live_services import LiveServices
-    from gateway.settings import Settings
     from resolvers.clients import UpstreamClients
     from resolvers.loaders import Loaders
     from schema.answer_size import AnswerFields
+    from schema.config import SchemaConfig
     from schema.limits import LimitChecks
+    from schema.live import LiveServices
+    from schema.viewer import Viewer
 
 
 @dataclass
 class GatewayContext:
     """Built anew for each request; loaders are never shared across requests or users."""
 
-    settings: Settings
+    config: SchemaConfig
     viewer: Viewer
     clients: UpstreamClients
     loaders: Loaders

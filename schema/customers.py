@@ -109,7 +109,7 @@ class Customer:
     def account(self, info: Info) -> Ready[CustomerAccount | None]:
         if not self.record.erp_account:
             return None
-        currency = info.context.settings.erp_currency
+        currency = info.context.config.erp_currency
 
         def build(partner: PartnerRecord | None) -> CustomerAccount | None:
             return CustomerAccount(record=partner, currency=currency) if partner else None
@@ -141,7 +141,7 @@ class Customer:
         description="Sum of the totals of the customer's orders that are not cancelled",
     )
     def lifetime_value(self, info: Info) -> Ready[Money | None]:
-        currency = info.context.settings.erp_currency
+        currency = info.context.config.erp_currency
         loader = info.context.loaders.orders_of_customer
         return loader.build_now(
             (self.record.id, None), lambda records: lifetime_value(records, currency)

@@ -168,6 +168,6 @@ class FlowQueries:
         if len(skus) > 100:
             raise InputValidationError("at most 100 skus", {"skus": "too many"})
         found = await info.context.clients.scm.purchase_orders(skus, open_only=open_only)
-        currency = info.context.settings.erp_currency
+        currency = info.context.config.erp_currency
         records: list[PurchaseOrderRecord] = [order for sku in skus for order in found.get(sku, [])]
         return [PurchaseOrder(record=record, currency=currency) for record in records]

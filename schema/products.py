@@ -152,11 +152,11 @@ class Product:
 
     @strawberry.field
     def list_price(self, info: Info) -> Money | None:
-        return money(self.record.list_price, info.context.settings.erp_currency)
+        return money(self.record.list_price, info.context.config.erp_currency)
 
     @strawberry.field
     def standard_cost(self, info: Info) -> Money | None:
-        return money(self.record.standard_cost, info.context.settings.erp_currency)
+        return money(self.record.standard_cost, info.context.config.erp_currency)
 
     @strawberry.field(
         graphql_type=list[InventoryLevel] | None,
@@ -183,7 +183,7 @@ class Product:
     def open_purchase_orders(self, info: Info) -> Ready[list[PurchaseOrder]]:
         if not self.record.scm_sku:
             return []
-        currency = info.context.settings.erp_currency
+        currency = info.context.config.erp_currency
 
         def build(records: list[PurchaseOrderRecord]) -> list[PurchaseOrder]:
             return [PurchaseOrder(record=record, currency=currency) for record in records]

@@ -20,10 +20,10 @@ import strawberry
 
 from core.errors import TokenExpiredError
 from core.records import ProductRecord
-from gateway.stock_alerts import AlertSubscriber, StockAlertRecord
 from resolvers.loaders import Ready
 from schema import prefetch
 from schema.context import Info
+from schema.live import Changes, StockAlertRecord
 from schema.lookahead import Selection
 from schema.products import InventoryLevel, Product
 
@@ -68,7 +68,9 @@ class StockAlert:
         return Product(record=self.product_record) if self.product_record else None
 
 
-async def next_alert_while_authorized(info: Info, alerts: AlertSubscriber) -> StockAlertRecord:
+async def next_alert_while_authorized(
+    info: Info, alerts: Changes[StockAlertRecord]
+) -> StockAlertRecord:
     """The next alert, but not past the token's expiry (as ``orderTrackingUpdated``)."""
     left = info.context.viewer.seconds_left(time.time())
     if left is None:

@@ -2,8 +2,9 @@
 
 ``orderTrackingUpdated(orderId)`` sends the order's current OrderTracking at once, then
 a new one each time a webhook (or a write through this gateway) names the order, in
-whichever gateway process it arrived (``gateway.pubsub``). Each update is read afresh
-from the three systems, past the cache; an update that shows nothing new is not sent.
+whichever gateway process it arrived (``gateway.pubsub``, reached through ``schema.live``).
+Each update is read afresh from the three systems, past the cache; an update that shows
+nothing new is not sent.
 
 The token is checked when the subscription starts: the scope by the access table, the
 customer by the order itself (a customer's token follows its own orders only; another
@@ -24,7 +25,6 @@ import strawberry
 
 from core.errors import NotFoundError, SupplyGraphError, TokenExpiredError, UpstreamError
 from core.records import OrderRecord
-from gateway.observability.metrics import subscription_open
 from resolvers.loaders import RequestLoader
 from resolvers.request_deadline import request_deadline
 from schema.access import permits, visible_record
@@ -33,8 +33,7 @@ from schema.stock_alerts import StockAlert, stock_alerts
 from schema.tracking import OrderTracking
 
 if TYPE_CHECKING:
-    from gateway.live_services import LiveServices
-    from gateway.pubsub import OrderChanges
+    from schema.live import Changes, LiveServices
 
 logger = logging.getLogger("supplygraph.subscriptions")
 
@@ -87,7 +86,7 @@ async def tracking_updates(
     info: Info, live: LiveServices, order_id: str
 ) -> AsyncGenerator[OrderTracking, None]:
     # Listen first, then read: a change between the two is re-read, never missed.
-    with subscription_open():
+    with live.subscription_open():
         async with live.order_events.subscribe(order_id) as changes:
             last_sent: Hashable = None
             while True:
@@ -95,7 +94,7 @@ async def tracking_updates(
                 ensure_unexpired(info)
                 try:
                     # Each update's re-read has the deadline of one request.
-                    with request_deadline(info.context.settings.request_deadline_s):
+                    with request_deadline(info.context.config.request_deadline_s):
                         order = await current_order(info, live, order_id)
                         fingerprint = await tracking_fingerprint(info, order)
                 except UpstreamError as error:
@@ -120,7 +119,7 @@ def ensure_unexpired(info: Info) -> None:
         raise TokenExpiredError("the token has expired; subscribe again with a new one")
 
 
-async def next_change_while_authorized(info: Info, changes: OrderChanges) -> None:
+async def next_change_while_authorized(info: Info, changes: Changes[None]) -> None:
     """Waits for the next change, but not past the token's expiry: a subscription may
     run for days, and what the token may see must not outlive the token."""
     left = info.context.viewer.seconds_left(time.time())
@@ -150,7 +149,7 @@ class Subscription:
             )
         # Checked here, before the stream starts, so that a refusal is the subscription's
         # error rather than its first event.
-        with request_deadline(info.context.settings.request_deadline_s):
+        with request_deadline(info.context.config.request_deadline_s):
             await current_order(info, live, str(order_id))
         return tracking_updates(info, live, str(order_id))
 

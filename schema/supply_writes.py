@@ -132,7 +132,7 @@ class SupplyWrites:
             expected_at=input.expected_at,
         )
         await _dropped(info, "scm", "purchase_order.updated", [record.sku])
-        return PurchaseOrder(record=record, currency=info.context.settings.erp_currency)
+        return PurchaseOrder(record=record, currency=info.context.config.erp_currency)
 
     @strawberry.mutation(
         description="SCM updatePurchaseOrder: quantity or date; quantity 0 cancels"
@@ -149,7 +149,7 @@ class SupplyWrites:
             str(id), quantity=quantity, expected_at=expected_at
         )
         await _dropped(info, "scm", "purchase_order.updated", [record.sku])
-        return PurchaseOrder(record=record, currency=info.context.settings.erp_currency)
+        return PurchaseOrder(record=record, currency=info.context.config.erp_currency)
 
     @strawberry.mutation(description="SCM receivePurchaseOrder: goods arrived in a warehouse")
     async def receive_purchase_order(
@@ -158,4 +158,4 @@ class SupplyWrites:
         record = await info.context.clients.scm.receive_purchase_order(str(id), warehouse)
         await _dropped(info, "scm", "purchase_order.updated", [record.sku])
         await _dropped(info, "scm", "stock.changed", [record.sku])
-        return PurchaseOrder(record=record, currency=info.context.settings.erp_currency)
+        return PurchaseOrder(record=record, currency=info.context.config.erp_currency)

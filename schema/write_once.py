@@ -1,23 +1,34 @@
 """Running a mutation field under the request's ``Idempotency-Key`` (if it has one).
 
-See ``gateway.idempotency`` for the protocol. The slot is named by the viewer's subject,
-the key and the field's response name (its alias, if any); the fingerprint is the
-field's name and arguments, so reusing a key for another request is refused.
+See ``gateway.idempotency`` for the protocol (reached through ``schema.live``). The slot
+is named by the viewer's subject, the key and the field's response name (its alias, if
+any); the fingerprint is the field's name and arguments, so reusing a key for another
+request is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from cache.codec import ValueCodec
+from cache.codec import ValueCodec, dumps
 from core.errors import InputValidationError
-from gateway.idempotency import MAX_KEY_LENGTH, fingerprint_of, valid_key
 from schema.context import Info
 
 ResultT = TypeVar("ResultT")
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+MAX_KEY_LENGTH = 255
+
+
+def valid_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
+
+
+def fingerprint_of(field: str, arguments: object) -> str:
+    """Which request a key was first used for: the field and its arguments."""
+    return hashlib.sha256(dumps({"field": field, "arguments": arguments})).hexdigest()
 
 
 def idempotency_key_of(info: Info) -> str | None:

@@ -22,15 +22,15 @@ import strawberry
 
 from cache.policy import NO_CACHE_POLICY
 from cache.stale_log import StaleLog
-from gateway.auth import Viewer
 from gateway.flows.definitions import Flow
 from gateway.flows.events import DomainEvent
 from gateway.flows.expressions import evaluate, holds, lookup
-from gateway.live_services import LiveServices
+from gateway.live_services import live_services_of
 from gateway.runtime import Runtime
 from resolvers.loaders import Loaders
 from schema.context import GatewayContext
 from schema.flow_runs import FlowRunRecord, FlowStepRecord
+from schema.viewer import Viewer
 
 logger = logging.getLogger("supplygraph.flows")
 
@@ -94,7 +94,7 @@ class FlowEngine:
     def __init__(self, schema: strawberry.Schema, runtime: Runtime) -> None:
         self._schema = schema
         self._runtime = runtime
-        self._live = LiveServices.of(runtime)
+        self._live = live_services_of(runtime)
 
     def _context(self) -> GatewayContext:
         runtime = self._runtime
@@ -103,7 +103,7 @@ class FlowEngine:
             return runtime.loaders_for(NO_CACHE_POLICY, StaleLog())
 
         return GatewayContext(
-            settings=runtime.settings,
+            config=runtime.settings.schema_config(),
             viewer=FLOW_SERVICE,
             clients=runtime.clients,
             loaders=make_loaders(),

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
+from core.systems import SYSTEMS
 from gateway.app import create_app
 from gateway.server_thread import ThreadedServer
-from tests.gateway.faulty_gateways import SYSTEMS, Faults, Gateway
+from tests.gateway.faulty_gateways import Faults, Gateway
 from tests.gateway_fixtures import gateway_settings
 
 REQUEST_DEADLINE_S = 1.5

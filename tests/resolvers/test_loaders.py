@@ -11,9 +11,8 @@ import pytest
 
 from core.errors import UpstreamUnavailable
 from core.records import CustomerPage, OrderPage
-from gateway.settings import Settings
 from resolvers.call_log import UpstreamCallLog
-from resolvers.clients import SYSTEMS, UpstreamClients, build_clients
+from resolvers.clients import UpstreamAccess, UpstreamClients, build_clients
 from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
 from resolvers.loaders import Loaders, create_loaders, loader_for
 from resolvers.resilience import ResilienceConfig
@@ -36,12 +35,15 @@ def empty_answers(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def clients_over(http_over, call_log: UpstreamCallLog, resilience: ResilienceConfig):
-    settings = Settings(crm_url=BASE_URL, erp_url=BASE_URL, scm_url=BASE_URL)
-    on_fake_time = dict.fromkeys(SYSTEMS, resilience)
+    on_fake_time = UpstreamAccess(BASE_URL, "secret", resilience)
 
     def make(upstream: FakeUpstream) -> UpstreamClients:
         return build_clients(
-            settings, http_over(upstream), call_log=call_log, resilience=on_fake_time
+            http_over(upstream),
+            crm=on_fake_time,
+            erp=on_fake_time,
+            scm=on_fake_time,
+            call_log=call_log,
         )
 
     return make
@@ -286,8 +288,8 @@ async def test_one_tick_of_loads_makes_one_fetch_with_each_key_once():
 
 
 def test_loaders_are_created_only_inside_a_running_event_loop():
-    settings = Settings(crm_url=BASE_URL, erp_url=BASE_URL, scm_url=BASE_URL)
-    clients = build_clients(settings, httpx.AsyncClient())
+    access = UpstreamAccess(BASE_URL, "secret", ResilienceConfig())
+    clients = build_clients(httpx.AsyncClient(), crm=access, erp=access, scm=access)
     with pytest.raises(RuntimeError):
         create_loaders(clients)
 

@@ -172,7 +172,7 @@ def test_the_finance_of_an_order_in_another_currency_is_refused_not_converted() 
             "purchase_orders_of_sku": loader("scm.purchase_orders_of_sku", lambda key: []),
         })()  # fmt: skip
         context = GatewayContext(
-            settings=Settings(auth_disabled=True),
+            config=Settings(auth_disabled=True).schema_config(),
             viewer=ANONYMOUS_STAFF,
             clients=cast(Any, None),
             loaders=cast(Loaders, loaders),
