@@ -221,7 +221,8 @@ def main() -> None:
             "GATEWAY_CACHE_PREFIX": f"bench-{os.getpid()}",
         }
         naive_env = {
-            "GATEWAY_NAIVE_LOADERS": "1",
+            # bench/naive_gateway.py: no batching, no memo, no prefetch, no kept answers.
+            "GATEWAY_RESPONSE_CACHE": "0",
             # Thousands of single calls queue for connections: give them time to finish.
             "GATEWAY_UPSTREAM_DEADLINE_S": "120",
             "GATEWAY_UPSTREAM_READ_TIMEOUT_S": "120",
@@ -244,7 +245,8 @@ def main() -> None:
         )
         for mode, extra_env in modes or all_modes:
             port = free_port()
-            gateway_args = [python, "-m", "gateway.cli", "serve", "--port", str(port)]
+            entry = "bench.naive_gateway" if mode == "naive" else "gateway.cli"
+            gateway_args = [python, "-m", entry, "serve", "--port", str(port)]
             with process(f"serve-{mode}", gateway_args, {**gateway_env, **extra_env}) as gateway:
                 url = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{url}/healthz")

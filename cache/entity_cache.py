@@ -50,7 +50,7 @@ from cache.counters import KindCounters
 from cache.entry import CachedEntry, decode_entry, encode_entry, negative_entry, present_entry
 from cache.keys import KeyLayout
 from cache.near_cache import NearCache
-from cache.policy import DEFAULT_KINDS, DEFAULT_POLICY, EntityKind, RequestCachePolicy
+from cache.policy import DEFAULT_POLICY, EntityKind, RequestCachePolicy
 from cache.single_flight import Flight, FlightRegistry, land
 from cache.stale_log import StaleLog
 from cache.store import CacheStore, StoreItem
@@ -83,13 +83,11 @@ class EntityCache:
         *,
         prefix: str = "sg",
         schema_version: int = 1,
-        kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
         clock: Callable[[], float] = time.time,
         near_entries: int = 0,
     ) -> None:
         self.store = store
         self.layout = KeyLayout(prefix, schema_version)
-        self.kinds = dict(kinds)
         self.near = NearCache(near_entries) if near_entries > 0 else None
         # Wall-clock time: entries are shared by processes, so their ages must be too.
         self._clock = clock

@@ -6,8 +6,9 @@
                            write_backs=write_backs)
     loaders = loaders_from(fetchers.wrapped(wrap))       # per request
 
-A fetcher is matched to its kind by name (``crm.order`` is system ``crm``, entity
-``order``); a fetcher whose name has no kind is passed through uncached.
+A fetcher brings what the cache needs to know of it (``resolvers.joins`` puts it there):
+its system and entity (``crm.order``, the cache namespace), how a key is spelled, the
+type of its values and its TTL. A fetcher without a TTL is passed through uncached.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, Protocol, TypeVar
 
 from cache.entity_cache import EntityCache, Fetch
-from cache.policy import DEFAULT_POLICY, RequestCachePolicy
+from cache.policy import DEFAULT_POLICY, RequestCachePolicy, entity_kind
 from cache.stale_log import StaleLog
-from cache.value_types import VALUE_TYPES
 from cache.write_backs import WriteBacks
 
 KeyT = TypeVar("KeyT", bound=Hashable)
@@ -29,13 +29,22 @@ class NamedFetcher(Protocol[KeyT, ValueT]):
     """What this module needs of ``resolvers.fetchers.Fetcher``."""
 
     @property
-    def name(self) -> str: ...
+    def system(self) -> str: ...
+
+    @property
+    def entity(self) -> str: ...
 
     @property
     def fetch(self) -> Fetch[KeyT, ValueT]: ...
 
     @property
     def key_text(self) -> Callable[[KeyT], str]: ...
+
+    @property
+    def value_type(self) -> object: ...
+
+    @property
+    def ttl_s(self) -> float | None: ...
 
     def with_fetch(self, fetch: Fetch[KeyT, ValueT]) -> NamedFetcher[KeyT, ValueT]: ...
 
@@ -50,18 +59,16 @@ def caching_wrapper(
     stale_log: StaleLog | None = None,
     write_backs: WriteBacks | None = None,
 ) -> Callable[[FetcherT], FetcherT]:
-    """A ``FetcherWrapper`` that puts every known fetcher behind ``cache``."""
+    """A ``FetcherWrapper`` that puts every fetcher with a TTL behind ``cache``."""
 
     def wrap(fetcher: FetcherT) -> FetcherT:
-        system, _, entity = fetcher.name.partition(".")
-        kind = cache.kinds.get(entity)
-        if kind is None or kind.system != system or entity not in VALUE_TYPES:
+        if fetcher.ttl_s is None:
             return fetcher
         cached = cache.wrap(
-            kind,
+            entity_kind(fetcher.system, fetcher.entity, fetcher.ttl_s),
             fetcher.fetch,
             key_of=fetcher.key_text,
-            value_type=VALUE_TYPES[entity],
+            value_type=fetcher.value_type,
             policy=policy,
             stale_log=stale_log,
             write_backs=write_backs,

@@ -37,7 +37,6 @@ from cache.codec import CodecError, ValueCodec, codec_for
 from cache.entry import decode_entry
 from cache.generations import SystemGenerations
 from cache.keys import KeyLayout, composite_key_text, event_key
-from cache.policy import DEFAULT_KINDS, EntityKind
 from cache.store import CacheStore
 from cache.write_guard import MARKER_TTL_MS
 from core.errors import UpstreamError
@@ -59,7 +58,8 @@ ORDER_STATUS_FILTERS: tuple[str | None, ...] = (
     "cancelled",
 )
 
-# Events whose keys are the keys of exactly these entities.
+# Events whose keys are the keys of exactly these entities (joins of the event's own
+# system, by their names in resolvers.joins).
 DIRECT_EVENTS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("crm", "customer.updated"): ("customer",),
     ("erp", "product.updated"): ("product",),
@@ -105,7 +105,6 @@ class Invalidator:
         *,
         prefix: str = "sg",
         schema_version: int = 1,
-        kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
         customer_ids_of_orders: CustomerIdsOfOrders | None = None,
         generations: SystemGenerations | None = None,
     ) -> None:
@@ -113,7 +112,6 @@ class Invalidator:
         self._layout = KeyLayout(prefix, schema_version)
         # Always counted: the generation orders invalidations against fetches.
         self._generations = generations or SystemGenerations(store, self._layout)
-        self._kinds = kinds
         self._customer_ids_of_orders = customer_ids_of_orders
         self._order_codec: ValueCodec[OrderRecord | None] = codec_for(OrderRecord | None)
         self._shipments_codec: ValueCodec[list[ShipmentRecord]] = codec_for(list[ShipmentRecord])
@@ -137,13 +135,12 @@ class Invalidator:
         if generation is None:
             return Invalidation(True, applied=False)
         for entity in WHOLE_ENTITY_EVENTS.get((system, event), ()):
-            if entity in self._kinds:
-                await self._drop_pattern(generation, system, entity)
+            await self._drop_pattern(generation, system, entity)
         if (system, event) in DIRECT_EVENTS:
             dropped = [
                 cache_key
                 for entity in DIRECT_EVENTS[system, event]
-                for cache_key in self._keys_of(entity, keys)
+                for cache_key in self._keys_of(system, entity, keys)
             ]
             return await self._drop(Invalidation(True, dropped), generation)
         if (system, event) in ORDER_EVENTS:
@@ -174,7 +171,7 @@ class Invalidator:
         return await self._store.delete_matching(self._layout.entity_pattern(system, entity))
 
     async def _order_invalidation(self, order_ids: list[str]) -> Invalidation:
-        order_keys = self._keys_of("order", order_ids)
+        order_keys = self._keys_of("crm", "order", order_ids)
         customer_ids = await self._cached_customer_ids(order_keys, order_ids)
         unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
         complete = True
@@ -188,7 +185,7 @@ class Invalidator:
             unknown = [order_id for order_id in order_ids if order_id not in customer_ids]
         list_keys = self._order_list_keys(customer_ids.values())
         return Invalidation(
-            True, order_keys + list_keys, self._keys_of("order", unknown), applied=complete
+            True, order_keys + list_keys, self._keys_of("crm", "order", unknown), applied=complete
         )
 
     async def drop_orders(self, customer_ids: Mapping[str, str]) -> Invalidation:
@@ -198,15 +195,15 @@ class Invalidator:
         generation = await self._retire("crm")
         if generation is None:
             return Invalidation(True, applied=False)
-        if "order_page" in self._kinds:
-            await self._drop_pattern(generation, "crm", "order_page")
-        order_keys = self._keys_of("order", list(customer_ids))
+        await self._drop_pattern(generation, "crm", "order_page")
+        order_keys = self._keys_of("crm", "order", list(customer_ids))
         list_keys = self._order_list_keys(customer_ids.values())
         invalidation = await self._drop(Invalidation(True, order_keys + list_keys), generation)
         return self._checked(invalidation, failures_before)
 
     def _order_list_keys(self, customer_ids: Iterable[str]) -> list[str]:
         return self._keys_of(
+            "crm",
             "orders_of_customer",
             (
                 composite_key_text((customer_id, status))
@@ -226,7 +223,7 @@ class Invalidator:
         return customer_ids
 
     async def _shipment_invalidation(self, order_refs: list[str]) -> Invalidation:
-        list_keys = self._keys_of("shipments_of_order", order_refs)
+        list_keys = self._keys_of("scm", "shipments_of_order", order_refs)
         tracking_numbers: dict[str, None] = {}
         unresolved: list[str] = []
         for list_key, raw in zip(list_keys, await self._store.get_many(list_keys), strict=True):
@@ -235,7 +232,7 @@ class Invalidator:
                 unresolved.append(list_key)
                 continue
             tracking_numbers.update(dict.fromkeys(s.tracking_number for s in shipments))
-        tracking_keys = self._keys_of("shipment_by_tracking_number", tracking_numbers)
+        tracking_keys = self._keys_of("scm", "shipment_by_tracking_number", tracking_numbers)
         return Invalidation(True, list_keys + tracking_keys, unresolved)
 
     async def _drop(self, invalidation: Invalidation, generation: int) -> Invalidation:
@@ -250,9 +247,8 @@ class Invalidator:
         await self._store.delete(invalidation.dropped)
         return invalidation
 
-    def _keys_of(self, entity: str, key_texts: Iterable[str]) -> list[str]:
-        kind = self._kinds[entity]
-        return self._layout.entity_keys(kind.system, kind.entity, key_texts)
+    def _keys_of(self, system: str, entity: str, key_texts: Iterable[str]) -> list[str]:
+        return self._layout.entity_keys(system, entity, key_texts)
 
     @staticmethod
     def _decoded(raw: bytes | None, codec: ValueCodec[ValueT]) -> ValueT | None:

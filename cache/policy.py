@@ -1,15 +1,13 @@
 """How long each kind of upstream record may be served from the cache.
 
-TTLs follow how fast each thing changes upstream: master data (customers, products,
-suppliers) for minutes, orders and plans for half a minute, stock and shipments for
-seconds. Webhooks shorten all of them in practice; the TTL bounds staleness when a
-webhook is lost.
+Each join's TTL is a fact of its row in ``resolvers.joins`` and travels with its fetcher;
+``entity_kind`` turns it into what the cache keeps: how long a "not found" and a stale
+copy (for stale-if-error) are kept beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 # A negative entry ("the upstream does not know this key") lives at most this long:
 # a record created upstream a moment ago must show up soon even without a webhook.
@@ -42,60 +40,9 @@ class EntityKind:
 def entity_kind(
     system: str, entity: str, ttl_s: float, *, grace_s: float = DEFAULT_GRACE_S
 ) -> EntityKind:
+    """The kind of a join fresh for ``ttl_s``: a "not found" is fresh as long, at most
+    ``MAX_NEGATIVE_TTL_S``."""
     return EntityKind(system, entity, ttl_s, min(ttl_s, MAX_NEGATIVE_TTL_S), grace_s)
-
-
-DEFAULT_KINDS: Mapping[str, EntityKind] = {
-    kind.entity: kind
-    for kind in (
-        entity_kind("crm", "customer", 300),
-        # A page shifts when any customer is added; a customer.updated drops them all.
-        entity_kind("crm", "customer_page", 60),
-        entity_kind("crm", "order", 30),
-        entity_kind("crm", "orders_of_customer", 30),
-        # A page of the order feed: every order.created/updated drops them all.
-        entity_kind("crm", "order_page", 30),
-        entity_kind("erp", "product", 300),
-        # The whole catalogue, searched by productList; a product.updated drops it.
-        entity_kind("erp", "product_catalog", 300),
-        entity_kind("erp", "account", 120),
-        entity_kind("erp", "plans_of_order", 30),
-        entity_kind("erp", "invoices_of_order", 60),
-        entity_kind("scm", "stock_of_sku", 5),
-        entity_kind("scm", "open_purchase_orders_of_sku", 30),
-        # Every status: the purchase cost of bought lines (finance).
-        entity_kind("scm", "purchase_orders_of_sku", 30),
-        entity_kind("scm", "shipments_of_order", 10),
-        entity_kind("scm", "shipment_by_tracking_number", 10),
-        entity_kind("scm", "supplier", 600),
-        # Product demand: an order event drops every product's list (see invalidation).
-        entity_kind("crm", "open_orders_of_product", 30),
-        entity_kind("erp", "open_plans_of_product", 30),
-        entity_kind("erp", "product_of_sku", 300),
-    )
-}
-
-
-def kinds_with_ttls(
-    ttl_overrides_s: Mapping[str, float],
-    kinds: Mapping[str, EntityKind] = DEFAULT_KINDS,
-) -> dict[str, EntityKind]:
-    """``kinds`` with the TTLs of ``ttl_overrides_s`` (entity name -> seconds).
-
-    The negative TTL follows the new TTL; an unknown entity name is a ``ValueError``
-    so that a typo in settings does not pass silently.
-    """
-    unknown = sorted(set(ttl_overrides_s) - set(kinds))
-    if unknown:
-        raise ValueError(f"no cached entity is named {', '.join(unknown)}")
-    result = dict(kinds)
-    for entity, ttl_s in ttl_overrides_s.items():
-        if ttl_s < 0:
-            raise ValueError(f"the TTL of {entity} must not be negative, got {ttl_s}")
-        result[entity] = replace(
-            kinds[entity], ttl_s=ttl_s, negative_ttl_s=min(ttl_s, MAX_NEGATIVE_TTL_S)
-        )
-    return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from cache.fetcher_cache import caching_wrapper
 from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
-from cache.policy import RequestCachePolicy, kinds_with_ttls
+from cache.policy import RequestCachePolicy
 from cache.redis_clients import close_redis_client, open_redis_client
 from cache.response_cache import ResponseCache
 from cache.stale_log import StaleLog
@@ -35,7 +35,8 @@ from gateway.stock_alerts import StockAlerts, open_stock_alerts
 from gateway.upstreams import clients_from_settings
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import UpstreamClients
-from resolvers.fetchers import Fetchers, build_fetchers
+from resolvers.fetchers import Fetchers
+from resolvers.joins import build_fetchers
 from resolvers.keepalive_transport import KeepAliveTransport
 from resolvers.loaders import Loaders, loaders_from
 
@@ -112,7 +113,7 @@ class Runtime:
     entity_cache: EntityCache
     invalidator: Invalidator
     persisted_queries: PersistedQueries
-    # Whole answers; None when turned off (and for the naive benchmark resolver).
+    # Whole answers; None when turned off.
     answers: ResponseCache | None
     # Order change notices for subscriptions, shared by every process through Redis.
     order_events: OrderEvents
@@ -134,7 +135,6 @@ class Runtime:
             cluster=settings.redis_cluster,
             round_trip_hook=cache_round_trip,
         )
-        kinds = kinds_with_ttls(settings.cache_ttls)
         layout = KeyLayout(settings.cache_prefix, SCHEMA_VERSION)
         answers = (
             ResponseCache(
@@ -143,7 +143,7 @@ class Runtime:
                 max_body_bytes=settings.response_cache_max_bytes,
                 budget=WriteBudget(settings.response_cache_bytes_per_minute),
             )
-            if settings.response_cache and not settings.naive_loaders
+            if settings.response_cache
             else None
         )
 
@@ -160,20 +160,19 @@ class Runtime:
             settings=settings,
             http=http,
             clients=clients,
-            fetchers=build_fetchers(clients),
+            # GATEWAY_CACHE_TTLS overrides the join table's TTLs (an unknown name is refused).
+            fetchers=build_fetchers(clients).with_ttls(settings.cache_ttls),
             store=store,
             entity_cache=EntityCache(
                 store,
                 prefix=settings.cache_prefix,
                 schema_version=SCHEMA_VERSION,
-                kinds=kinds,
                 near_entries=settings.near_cache_entries,
             ),
             invalidator=Invalidator(
                 store,
                 prefix=settings.cache_prefix,
                 schema_version=SCHEMA_VERSION,
-                kinds=kinds,
                 customer_ids_of_orders=customer_ids_of_orders,
                 generations=SystemGenerations(store, layout),
             ),
@@ -207,8 +206,6 @@ class Runtime:
         write_backs: WriteBacks | None = None,
     ) -> Loaders:
         """A request's loaders; with ``write_backs``, their cache writes run beside it."""
-        if self.settings.naive_loaders:
-            return loaders_from(self.fetchers, naive=True)
         wrap = caching_wrapper(
             self.entity_cache, policy=policy, stale_log=stale_log, write_backs=write_backs
         )

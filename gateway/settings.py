@@ -150,9 +150,6 @@ class Settings(BaseModel):
     flows_backoff_base_s: float = 0.5
     flows_backoff_max_s: float = 20.0
 
-    # Benchmarks only: one upstream call per parent object, no batching, no memo.
-    naive_loaders: bool = False
-
     # Serving.
     graphiql: bool = True
     # The same graph as an Apollo Federation v2 subgraph at /subgraph (GATEWAY_SUBGRAPH=0: not).

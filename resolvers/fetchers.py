@@ -2,10 +2,12 @@
 
 A ``Fetcher`` is the whole definition of a loader: a stable ``name``, a ``fetch`` that
 takes a batch of keys and returns what it found, the value an absent key stands for,
-and how a key is spelled as text. ``Fetchers`` holds one per loader and is built from
-the clients once; loaders are built from it per request (``resolvers.loaders``).
+how a key is spelled as text, and the facts a cache needs (the type of the values and
+how long they stay fresh). Fetchers are built from the join table (``resolvers.joins``)
+once per process; loaders are built from them per request (``resolvers.loaders``).
 
-A cache layer wraps fetchers, not loaders, and does so in one place (a sketch)::
+A cache layer wraps fetchers, not loaders, and does so in one place (``cache.fetcher_cache``
+does this with Redis)::
 
     def cached(fetcher: Fetcher[K, V]) -> Fetcher[K, V]:
         async def fetch(keys: list[K]) -> Mapping[K, V]:
@@ -28,28 +30,20 @@ Keys the fetch leaves out of its answer get ``default_factory()`` in the loader.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from core.records import (
     OPEN_ORDER_STATUSES,
     CustomerPage,
-    CustomerRecord,
-    InvoiceRecord,
     OrderPage,
     OrderRecord,
-    PartnerRecord,
-    ProductionRecord,
     ProductRecord,
     PurchaseOrderRecord,
-    ShipmentRecord,
-    StockLevelRecord,
-    SupplierRecord,
 )
 from resolvers._batching import gather_or_cancel
-from resolvers.clients import UpstreamClients
 from resolvers.crm import CrmClient
 from resolvers.erp import ErpClient
 from resolvers.scm import ScmClient
@@ -73,18 +67,37 @@ CATALOG_KEY = "all"
 class Fetcher(Generic[KeyT, ValueT]):
     """One kind of thing, fetched in bulk by key.
 
-    ``name`` is stable (``"crm.customer"``) and fit for a cache namespace or a metric
-    label; ``key_text`` spells a key as text for the same uses.
+    ``name`` is stable (``"crm.customer"``: the owning system, a dot, the join) and fit
+    for a cache namespace or a metric label; ``key_text`` spells a key as text for the
+    same uses. ``value_type`` is the type hint of the values (``OrderRecord | None``),
+    which a cache reads entries back as; ``ttl_s`` is how long a value stays fresh in a
+    cache, None for a fetcher no cache may hold.
     """
 
     name: str
     fetch: Fetch[KeyT, ValueT]
     default_factory: Callable[[], ValueT]
     key_text: Callable[[KeyT], str] = str
+    value_type: object = None
+    ttl_s: float | None = None
+
+    @property
+    def system(self) -> str:
+        """The system that answers: ``crm`` of ``crm.customer``."""
+        return self.name.partition(".")[0]
+
+    @property
+    def entity(self) -> str:
+        """The join's own name: ``customer`` of ``crm.customer``."""
+        return self.name.partition(".")[2]
 
     def with_fetch(self, fetch: Fetch[KeyT, ValueT]) -> Fetcher[KeyT, ValueT]:
         """The same fetcher with another ``fetch``, such as a caching one around it."""
         return replace(self, fetch=fetch)
+
+    def with_ttl(self, ttl_s: float) -> Fetcher[KeyT, ValueT]:
+        """The same fetcher, fresh in a cache for ``ttl_s`` (a setting's override)."""
+        return replace(self, ttl_s=ttl_s)
 
 
 class FetcherWrapper(Protocol):
@@ -93,114 +106,54 @@ class FetcherWrapper(Protocol):
     def __call__(self, fetcher: Fetcher[KeyT, ValueT], /) -> Fetcher[KeyT, ValueT]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Fetchers:
-    """One fetcher per loader, under the same names as the fields of ``Loaders``."""
+class Fetchers(Mapping[str, Fetcher[Any, Any]]):
+    """One fetcher per join, under the join's name (``customer``, ``orders_of_customer``),
+    the same names as the fields of ``resolvers.loaders.Loaders``."""
 
-    customer: Fetcher[str, CustomerRecord | None]
-    customer_page: Fetcher[CustomerPageKey, CustomerPage | None]
-    order: Fetcher[str, OrderRecord | None]
-    orders_of_customer: Fetcher[CustomerOrdersKey, list[OrderRecord]]
-    order_page: Fetcher[OrderPageKey, OrderPage | None]
-    product: Fetcher[str, ProductRecord | None]
-    product_catalog: Fetcher[str, list[ProductRecord]]
-    account: Fetcher[str, PartnerRecord | None]
-    plans_of_order: Fetcher[str, list[ProductionRecord]]
-    invoices_of_order: Fetcher[str, list[InvoiceRecord]]
-    stock_of_sku: Fetcher[str, list[StockLevelRecord]]
-    open_purchase_orders_of_sku: Fetcher[str, list[PurchaseOrderRecord]]
-    purchase_orders_of_sku: Fetcher[str, list[PurchaseOrderRecord]]
-    shipments_of_order: Fetcher[str, list[ShipmentRecord]]
-    shipment_by_tracking_number: Fetcher[str, ShipmentRecord | None]
-    supplier: Fetcher[str, SupplierRecord | None]
-    open_orders_of_product: Fetcher[str, list[OrderRecord]]  # by product code
-    open_plans_of_product: Fetcher[str, list[ProductionRecord]]  # by product code
-    product_of_sku: Fetcher[str, ProductRecord | None]  # by scm_sku
+    __slots__ = ("_by_name",)
+
+    def __init__(self, by_name: Mapping[str, Fetcher[Any, Any]]) -> None:
+        self._by_name = dict(by_name)
+
+    def __getitem__(self, name: str) -> Fetcher[Any, Any]:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
 
     def wrapped(self, wrap: FetcherWrapper) -> Fetchers:
         """Every fetcher passed through ``wrap``; the loaders built from them follow."""
-        return Fetchers(
-            customer=wrap(self.customer),
-            customer_page=wrap(self.customer_page),
-            order=wrap(self.order),
-            orders_of_customer=wrap(self.orders_of_customer),
-            order_page=wrap(self.order_page),
-            product=wrap(self.product),
-            product_catalog=wrap(self.product_catalog),
-            account=wrap(self.account),
-            plans_of_order=wrap(self.plans_of_order),
-            invoices_of_order=wrap(self.invoices_of_order),
-            stock_of_sku=wrap(self.stock_of_sku),
-            open_purchase_orders_of_sku=wrap(self.open_purchase_orders_of_sku),
-            purchase_orders_of_sku=wrap(self.purchase_orders_of_sku),
-            shipments_of_order=wrap(self.shipments_of_order),
-            shipment_by_tracking_number=wrap(self.shipment_by_tracking_number),
-            supplier=wrap(self.supplier),
-            open_orders_of_product=wrap(self.open_orders_of_product),
-            open_plans_of_product=wrap(self.open_plans_of_product),
-            product_of_sku=wrap(self.product_of_sku),
-        )
+        return Fetchers({name: wrap(fetcher) for name, fetcher in self._by_name.items()})
+
+    def with_ttls(self, ttls_s: Mapping[str, float]) -> Fetchers:
+        """These fetchers with the cache TTLs of ``ttls_s`` (join name -> seconds), as a
+        setting gives them. An unknown name or a negative TTL is a ``ValueError``, so that
+        a typo in settings does not pass silently."""
+        unknown = sorted(set(ttls_s) - set(self._by_name))
+        if unknown:
+            raise ValueError(f"no cached join is named {', '.join(unknown)}")
+        by_name = dict(self._by_name)
+        for name, ttl_s in ttls_s.items():
+            if ttl_s < 0:
+                raise ValueError(f"the TTL of {name} must not be negative, got {ttl_s}")
+            by_name[name] = by_name[name].with_ttl(ttl_s)
+        return Fetchers(by_name)
 
 
-def build_fetchers(clients: UpstreamClients) -> Fetchers:
-    crm, erp, scm = clients.crm, clients.erp, clients.scm
-    return Fetchers(
-        customer=Fetcher("crm.customer", crm.customers_by_ids, _none),
-        customer_page=Fetcher(
-            "crm.customer_page", _customer_pages(crm), _none, key_text=_customer_page_key_text
-        ),
-        order=Fetcher("crm.order", crm.orders_by_ids, _none),
-        orders_of_customer=Fetcher(
-            "crm.orders_of_customer",
-            _orders_of_customers(crm),
-            list,
-            key_text=_customer_orders_key_text,
-        ),
-        order_page=Fetcher(
-            "crm.order_page", _order_pages(crm), _none, key_text=_order_page_key_text
-        ),
-        product=Fetcher("erp.product", erp.products_by_codes, _none),
-        product_catalog=Fetcher("erp.product_catalog", _catalog(erp), list),
-        account=Fetcher("erp.account", erp.partners_by_refs, _none),
-        plans_of_order=Fetcher("erp.plans_of_order", erp.productions_by_sale_refs, list),
-        invoices_of_order=Fetcher("erp.invoices_of_order", erp.invoices_by_sale_refs, list),
-        stock_of_sku=Fetcher("scm.stock_of_sku", scm.stock_levels, list),
-        open_purchase_orders_of_sku=Fetcher(
-            "scm.open_purchase_orders_of_sku", _open_purchase_orders(scm), list
-        ),
-        purchase_orders_of_sku=Fetcher(
-            "scm.purchase_orders_of_sku", _every_purchase_order(scm), list
-        ),
-        shipments_of_order=Fetcher("scm.shipments_of_order", scm.shipments_by_order_refs, list),
-        shipment_by_tracking_number=Fetcher(
-            "scm.shipment_by_tracking_number", scm.shipments_by_tracking_numbers, _none
-        ),
-        supplier=Fetcher("scm.supplier", scm.suppliers_by_ids, _none),
-        open_orders_of_product=Fetcher(
-            "crm.open_orders_of_product", _open_orders_of_products(crm), list
-        ),
-        open_plans_of_product=Fetcher(
-            "erp.open_plans_of_product", erp.open_productions_by_product_codes, list
-        ),
-        product_of_sku=Fetcher("erp.product_of_sku", erp.products_by_skus, _none),
-    )
-
-
-def _none() -> None:
-    return None
-
-
-def _customer_orders_key_text(key: CustomerOrdersKey) -> str:
+def customer_orders_key_text(key: CustomerOrdersKey) -> str:
     customer_id, status = key
     return f"{customer_id}|{status or '*'}"
 
 
-def _customer_page_key_text(key: CustomerPageKey) -> str:
+def customer_page_key_text(key: CustomerPageKey) -> str:
     limit, cursor, segment = key
     return f"{limit}|{segment or '*'}|{cursor or ''}"
 
 
-def _order_page_key_text(key: OrderPageKey) -> str:
+def order_page_key_text(key: OrderPageKey) -> str:
     limit, cursor, status, created_from, created_to = key
     window = "|".join(
         "" if moment is None else moment.isoformat() for moment in (created_from, created_to)
@@ -208,7 +161,7 @@ def _order_page_key_text(key: OrderPageKey) -> str:
     return f"{limit}|{status or '*'}|{window}|{cursor or ''}"
 
 
-def _order_pages(crm: CrmClient) -> Fetch[OrderPageKey, OrderPage | None]:
+def order_pages(crm: CrmClient) -> Fetch[OrderPageKey, OrderPage | None]:
     async def fetch(keys: list[OrderPageKey]) -> dict[OrderPageKey, OrderPage | None]:
         # One call per page (a cursor is only known once the page before it came), side
         # by side when several windows are read at once.
@@ -223,7 +176,7 @@ def _order_pages(crm: CrmClient) -> Fetch[OrderPageKey, OrderPage | None]:
     return fetch
 
 
-def _catalog(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
+def catalog(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
     async def fetch(keys: list[str]) -> dict[str, list[ProductRecord]]:
         # The ERP cannot search by text (only =, != and in): the catalogue is read whole
         # (300 products: one call) and searched in the gateway.
@@ -235,7 +188,7 @@ def _catalog(erp: ErpClient) -> Fetch[str, list[ProductRecord]]:
     return fetch
 
 
-def _customer_pages(crm: CrmClient) -> Fetch[CustomerPageKey, CustomerPage | None]:
+def customer_pages(crm: CrmClient) -> Fetch[CustomerPageKey, CustomerPage | None]:
     async def fetch(keys: list[CustomerPageKey]) -> dict[CustomerPageKey, CustomerPage | None]:
         # Pages are read one call each (the CRM has no batch of pages), side by side.
         pages = await gather_or_cancel(
@@ -246,7 +199,7 @@ def _customer_pages(crm: CrmClient) -> Fetch[CustomerPageKey, CustomerPage | Non
     return fetch
 
 
-def _orders_of_customers(
+def orders_of_customers(
     crm: CrmClient,
 ) -> Fetch[CustomerOrdersKey, list[OrderRecord]]:
     async def fetch(keys: list[CustomerOrdersKey]) -> dict[CustomerOrdersKey, list[OrderRecord]]:
@@ -267,14 +220,14 @@ def _orders_of_customers(
     return fetch
 
 
-def _open_purchase_orders(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
+def open_purchase_orders(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
     async def fetch(skus: list[str]) -> dict[str, list[PurchaseOrderRecord]]:
         return await scm.purchase_orders(skus, open_only=True)
 
     return fetch
 
 
-def _open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
+def open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
     async def fetch(codes: list[str]) -> dict[str, list[OrderRecord]]:
         # The CRM filters by one status per call: one call per open status, side by side.
         answers = await gather_or_cancel(
@@ -292,7 +245,7 @@ def _open_orders_of_products(crm: CrmClient) -> Fetch[str, list[OrderRecord]]:
     return fetch
 
 
-def _every_purchase_order(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
+def every_purchase_order(scm: ScmClient) -> Fetch[str, list[PurchaseOrderRecord]]:
     async def fetch(skus: list[str]) -> dict[str, list[PurchaseOrderRecord]]:
         return await scm.purchase_orders(skus, open_only=False)
 

@@ -1,4 +1,4 @@
-"""The DataLoaders of one request, each built from a ``Fetcher`` by one helper.
+"""The DataLoaders of one request, each built from a ``Fetcher`` of ``resolvers.joins``.
 
 Loaders hold a per-request cache of futures, so a fresh ``Loaders`` is created for every
 request and never shared between requests or users. They must be created inside the
@@ -8,11 +8,11 @@ running event loop that will use them (aiodataloader binds to it at construction
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field, fields
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from aiodataloader import DataLoader, Loader, dispatch_queue
+from aiodataloader import DataLoader, Loader, dispatch_queue_batch
 
 from core.records import (
     CustomerPage,
@@ -28,16 +28,7 @@ from core.records import (
     StockLevelRecord,
     SupplierRecord,
 )
-from resolvers.clients import UpstreamClients
-from resolvers.fetchers import (
-    CustomerOrdersKey,
-    CustomerPageKey,
-    Fetcher,
-    Fetchers,
-    FetcherWrapper,
-    OrderPageKey,
-    build_fetchers,
-)
+from resolvers.fetchers import CustomerOrdersKey, CustomerPageKey, Fetcher, OrderPageKey
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -55,13 +46,22 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
     graphql-core completes the field synchronously, without a coroutine, a future and
     a task switch per field. A key still in flight or never asked for gives an
     awaitable that loads it, exactly as ``load`` would.
+
+    The memo of futures is a dict of ours, handed to aiodataloader as its public
+    ``cache_map``, so reading it needs nothing private. The queue of keys waiting for
+    their batch is ours too (see ``do_resolve_reject``); what we still lean on of
+    aiodataloader's inside is pinned in pyproject.toml and checked by
+    tests/test_pinned_internals.py.
     """
 
-    def __init__(self, fetcher: Fetcher[KeyT, ValueT], *, naive: bool) -> None:
+    def __init__(self, fetcher: Fetcher[KeyT, ValueT]) -> None:
         # The system that answers this loader (``"crm"`` of ``"crm.customer"``), for the
         # errors of keys still unanswered when the request's deadline passes.
-        self.system = fetcher.name.split(".", 1)[0]
+        self.system = fetcher.system
         self.fetcher_name = fetcher.name
+        self._futures: dict[KeyT, asyncio.Future[ValueT]] = {}
+        self._waiting: list[Loader] = []
+        self._batches: set[asyncio.Future[None]] = set()
 
         async def load_batch(keys: list[KeyT]) -> list[ValueT | Exception]:
             try:
@@ -79,8 +79,7 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         # deprecated get_event_loop(), and outside a loop this fails loudly instead.
         super().__init__(
             load_batch,  # type: ignore[arg-type]
-            batch=not naive,
-            cache=not naive,
+            cache_map=self._futures,
             loop=asyncio.get_running_loop(),
         )
 
@@ -88,7 +87,7 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         """A failed key nobody reads (its parent field failed too) is not a lost error:
         the fields that read it report it, so asyncio need not warn at collection."""
         for key in keys:
-            future = self._cache.get(key)
+            future = self._futures.get(key)
             if future is not None and not future.done():
                 future.add_done_callback(_observe)
 
@@ -100,7 +99,7 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         finds its futures settled and changes nothing.
         """
         expired = 0
-        for future in self._cache.values():
+        for future in self._futures.values():
             if not future.done():
                 future.set_exception(make_error(self))
                 future.add_done_callback(_observe)
@@ -109,7 +108,7 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
 
     def peek(self, key: KeyT) -> tuple[bool, ValueT | None]:
         """``(True, value)`` once ``key`` is settled, else ``(False, None)``; failures raise."""
-        future = self._cache.get(key)
+        future = self._futures.get(key)
         if future is not None and future.done() and not future.cancelled():
             return True, future.result()
         return False, None
@@ -118,16 +117,20 @@ class RequestLoader(DataLoader[KeyT, ValueT], Generic[KeyT, ValueT]):
         # aiodataloader schedules a task that schedules a task that runs the batch:
         # three trips through the loop's ready queue, each behind whatever else is ready
         # (answers of other calls, cache writes). One trip collects this tick's keys.
-        self._queue.append(Loader(key=key, future=future))
-        if len(self._queue) == 1:
-            if self.batch:
-                self.loop.call_soon(dispatch_queue, self)
-            else:
-                dispatch_queue(self)
+        self._waiting.append(Loader(key=key, future=future))
+        if len(self._waiting) == 1:
+            self.loop.call_soon(self._dispatch)
+
+    def _dispatch(self) -> None:
+        batch, self._waiting = self._waiting, []
+        # The loop holds tasks weakly: a batch in flight is held here until it ends.
+        task = asyncio.ensure_future(dispatch_queue_batch(self, batch))
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
 
     def asked(self, key: KeyT) -> bool:
         """True once ``key`` has been loaded in this request, settled or still in flight."""
-        return key in self._cache
+        return key in self._futures
 
     def build_now(self, key: KeyT, build: Callable[[ValueT], BuiltT]) -> Ready[BuiltT]:
         """``build(value)`` if ``key`` is settled, else an awaitable of it."""
@@ -160,6 +163,11 @@ async def _build_later(value: Awaitable[ValueT], build: Callable[[ValueT], Built
 
 @dataclass
 class Loaders:
+    """The loaders of one request, one per row of ``resolvers.joins.JOINS`` and under
+    the same names. Each field's type gives its join's key and value types: the value
+    type (and so the cache's codec and the default for an absent key) is read from here.
+    """
+
     customer: RequestLoader[str, CustomerRecord | None]
     customer_page: RequestLoader[CustomerPageKey, CustomerPage | None]
     order: RequestLoader[str, OrderRecord | None]
@@ -179,65 +187,32 @@ class Loaders:
     open_orders_of_product: RequestLoader[str, list[OrderRecord]]  # by product code
     open_plans_of_product: RequestLoader[str, list[ProductionRecord]]  # by product code
     product_of_sku: RequestLoader[str, ProductRecord | None]  # by scm_sku
-    # Benchmarks only: no batching and no memo, so prefetching would only add calls.
-    naive: bool = field(default=False, kw_only=True)
+
+    def by_name(self, name: str) -> RequestLoader[Any, Any]:
+        """The loader of the join called ``name`` (``"orders_of_customer"``)."""
+        if name not in _LOADER_NAMES:
+            raise KeyError(f"no join is named {name!r}")
+        loader: RequestLoader[Any, Any] = getattr(self, name)
+        return loader
 
     def expire_pending(self, make_error: Callable[[RequestLoader[Any, Any]], Exception]) -> int:
         """Fail every key of every loader still unanswered (``RequestLoader.expire``)."""
-        return sum(
-            loader.expire(make_error)
-            for loader in (getattr(self, f.name) for f in fields(self))
-            if isinstance(loader, RequestLoader)
-        )
+        return sum(self.by_name(name).expire(make_error) for name in _LOADER_NAMES)
 
 
-def create_loaders(
-    clients: UpstreamClients, *, wrap: FetcherWrapper | None = None, naive: bool = False
-) -> Loaders:
-    """Fresh loaders over ``clients``, with every fetcher passed through ``wrap`` if given.
-
-    A process that wraps fetchers (a cache) can also build ``Fetchers`` once and call
-    ``loaders_from`` per request. ``naive`` exists for benchmarks only (see ``loader_for``).
-    """
-    fetchers = build_fetchers(clients)
-    return loaders_from(fetchers.wrapped(wrap) if wrap is not None else fetchers, naive=naive)
+_LOADER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Loaders))
 
 
-def loaders_from(fetchers: Fetchers, *, naive: bool = False) -> Loaders:
-    return Loaders(
-        customer=loader_for(fetchers.customer, naive=naive),
-        customer_page=loader_for(fetchers.customer_page, naive=naive),
-        order=loader_for(fetchers.order, naive=naive),
-        orders_of_customer=loader_for(fetchers.orders_of_customer, naive=naive),
-        order_page=loader_for(fetchers.order_page, naive=naive),
-        product=loader_for(fetchers.product, naive=naive),
-        product_catalog=loader_for(fetchers.product_catalog, naive=naive),
-        account=loader_for(fetchers.account, naive=naive),
-        plans_of_order=loader_for(fetchers.plans_of_order, naive=naive),
-        invoices_of_order=loader_for(fetchers.invoices_of_order, naive=naive),
-        stock_of_sku=loader_for(fetchers.stock_of_sku, naive=naive),
-        open_purchase_orders_of_sku=loader_for(fetchers.open_purchase_orders_of_sku, naive=naive),
-        purchase_orders_of_sku=loader_for(fetchers.purchase_orders_of_sku, naive=naive),
-        shipments_of_order=loader_for(fetchers.shipments_of_order, naive=naive),
-        shipment_by_tracking_number=loader_for(fetchers.shipment_by_tracking_number, naive=naive),
-        supplier=loader_for(fetchers.supplier, naive=naive),
-        open_orders_of_product=loader_for(fetchers.open_orders_of_product, naive=naive),
-        open_plans_of_product=loader_for(fetchers.open_plans_of_product, naive=naive),
-        product_of_sku=loader_for(fetchers.product_of_sku, naive=naive),
-        naive=naive,
-    )
+def loaders_from(fetchers: Mapping[str, Fetcher[Any, Any]]) -> Loaders:
+    """Fresh loaders, one per fetcher, under the fetchers' names (``resolvers.joins``)."""
+    return Loaders(**{name: RequestLoader(fetcher) for name, fetcher in fetchers.items()})
 
 
-def loader_for(
-    fetcher: Fetcher[KeyT, ValueT], *, naive: bool = False
-) -> RequestLoader[KeyT, ValueT]:
+def loader_for(fetcher: Fetcher[KeyT, ValueT]) -> RequestLoader[KeyT, ValueT]:
     """A loader that sends every key of one tick to ``fetcher.fetch`` at once.
 
     If the fetch raises, every key of the batch gets that error and keeps it for the
     rest of the request: a later ``load`` or ``build_now`` of the key gives the same
     error without a second upstream call (``clear(key)`` forgets it, as after a write).
-
-    ``naive`` turns batching and the per-request memo off: one upstream call per parent
-    object, as a resolver without dataloaders would make. The benchmark compares with it.
     """
-    return RequestLoader(fetcher, naive=naive)
+    return RequestLoader(fetcher)

@@ -52,7 +52,7 @@ async def customers(
     context: GatewayContext, records: Sequence[CustomerRecord], selection: Selection
 ) -> None:
     loaders = context.loaders
-    if loaders.naive or not records:
+    if not records:
         return
     jobs: list[Awaitable[object]] = []
     if "account" in selection and _may(context, "Customer", "account"):
@@ -88,7 +88,7 @@ async def orders(
     context: GatewayContext, records: Sequence[OrderRecord], selection: Selection
 ) -> None:
     loaders = context.loaders
-    if loaders.naive or not records:
+    if not records:
         return
     ids = [record.id for record in records]
     # Batches that the next level waits on go out first; leaves after them.
@@ -125,7 +125,7 @@ async def products(
     context: GatewayContext, records: Sequence[ProductRecord], selection: Selection
 ) -> None:
     loaders = context.loaders
-    if loaders.naive or not records:
+    if not records:
         return
     skus = _unique(record.scm_sku for record in records if record.scm_sku)
     codes = _unique(record.default_code for record in records)
@@ -167,7 +167,7 @@ async def products(
 async def purchase_orders(
     context: GatewayContext, records: Sequence[PurchaseOrderRecord], selection: Selection
 ) -> None:
-    if context.loaders.naive or not records:
+    if not records:
         return
     if "supplier" in selection and _may(context, "PurchaseOrder", "supplier"):
         await _leaf(context.loaders.supplier, _unique(r.supplier_id for r in records))
@@ -177,7 +177,7 @@ async def plans(
     context: GatewayContext, records: Sequence[ProductionRecord], selection: Selection
 ) -> None:
     loaders = context.loaders
-    if loaders.naive or not records:
+    if not records:
         return
     jobs: list[Awaitable[object]] = []
     if "product" in selection and _may(context, "ProductionPlan", "product"):
@@ -192,7 +192,7 @@ async def plans(
 async def shipments(
     context: GatewayContext, records: Sequence[ShipmentRecord], selection: Selection
 ) -> None:
-    if context.loaders.naive or not records:
+    if not records:
         return
     if "order" in selection and _may(context, "Shipment", "order"):
         refs = _unique(record.order_ref for record in records)
@@ -213,7 +213,7 @@ def tracking_joins(context: GatewayContext, order_id: str, selection: Selection)
         if name in selection and _may(context, "OrderTracking", name)
     ]
     # A token refused every derived field costs its ERP and SCM nothing.
-    if loaders.naive or not wanted:
+    if not wanted:
         return
     loaders.plans_of_order.load(order_id)
     loaders.shipments_of_order.load(order_id)

@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 
 from cache.entity_cache import EntityCache
 from cache.invalidation import Invalidator
-from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, RequestCachePolicy
+from cache.policy import NO_CACHE_POLICY, RequestCachePolicy, entity_kind
 from cache.store import CacheStore
 from core.records import OrderRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 
-ORDER = DEFAULT_KINDS["order"]
+ORDER = entity_kind("crm", "order", ttl_s=30)
 
 Change = Callable[[Invalidator], Awaitable[object]]
 

@@ -6,7 +6,7 @@ import pytest
 
 from cache.entity_cache import EntityCache, Fetch
 from cache.local_store import LocalStore
-from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY, EntityKind, RequestCachePolicy
+from cache.policy import NO_CACHE_POLICY, EntityKind, RequestCachePolicy, entity_kind
 from cache.redis_store import RedisStore
 from cache.stale_log import StaleLog
 from core.errors import (
@@ -21,8 +21,8 @@ from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 from tests.cache.private_redis import PrivateRedis
 
-ORDER = DEFAULT_KINDS["order"]
-ORDERS_OF_CUSTOMER = DEFAULT_KINDS["orders_of_customer"]
+ORDER = entity_kind("crm", "order", ttl_s=30)
+ORDERS_OF_CUSTOMER = entity_kind("crm", "orders_of_customer", ttl_s=30)
 
 
 def orders(*ids: str) -> dict[str, OrderRecord]:
@@ -408,7 +408,7 @@ async def test_the_cache_fails_open_when_redis_is_gone(private_redis: PrivateRed
 
 async def test_counters_are_kept_per_kind_as_plain_integers():
     cache = EntityCache(LocalStore())
-    supplier_kind = DEFAULT_KINDS["supplier"]
+    supplier_kind = entity_kind("scm", "supplier", ttl_s=600)
     fetch = FakeFetch({"SUP-001": samples.supplier()})
     wrapped = cache.wrap(supplier_kind, fetch, key_of=str, value_type=SupplierRecord | None)
     await wrapped(["SUP-001", "SUP-404"])

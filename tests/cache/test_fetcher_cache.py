@@ -14,9 +14,14 @@ def customer_orders_key_text(key: tuple[str, str | None]) -> str:
     return f"{key[0]}|{key[1] or '*'}"
 
 
+def order_fetcher(fetch: FakeFetch[str, OrderRecord]) -> Fetcher[str, OrderRecord | None]:
+    """A fetcher as resolvers.joins builds them: it brings its value type and TTL."""
+    return Fetcher("crm.order", fetch, lambda: None, value_type=OrderRecord | None, ttl_s=30)
+
+
 async def test_loaders_built_from_wrapped_fetchers_are_served_from_the_cache(entity_cache):
     fetch = FakeFetch({"SO-1": samples.order("SO-1")})
-    fetcher: Fetcher[str, OrderRecord | None] = Fetcher("crm.order", fetch, lambda: None)
+    fetcher = order_fetcher(fetch)
 
     for _ in range(2):  # two requests, each with its own loaders
         wrap = caching_wrapper(entity_cache, stale_log=StaleLog())
@@ -32,7 +37,14 @@ async def test_list_fetchers_with_tuple_keys_use_the_fetchers_key_text(entity_ca
         ("C-1", None): [samples.order("SO-1")]
     }
     fetch = FakeFetch(lists)
-    fetcher = Fetcher("crm.orders_of_customer", fetch, list, key_text=customer_orders_key_text)
+    fetcher = Fetcher(
+        "crm.orders_of_customer",
+        fetch,
+        list,
+        key_text=customer_orders_key_text,
+        value_type=list[OrderRecord],
+        ttl_s=30,
+    )
 
     for _ in range(2):
         loader = loader_for(caching_wrapper(entity_cache)(fetcher))
@@ -48,7 +60,7 @@ async def test_list_fetchers_with_tuple_keys_use_the_fetchers_key_text(entity_ca
 
 async def test_a_no_cache_request_goes_upstream(entity_cache):
     fetch = FakeFetch({"SO-1": samples.order("SO-1")})
-    fetcher = Fetcher("crm.order", fetch, lambda: None)
+    fetcher = order_fetcher(fetch)
     await loader_for(caching_wrapper(entity_cache)(fetcher)).load("SO-1")
 
     await loader_for(caching_wrapper(entity_cache, policy=NO_CACHE_POLICY)(fetcher)).load("SO-1")
@@ -56,7 +68,7 @@ async def test_a_no_cache_request_goes_upstream(entity_cache):
     assert len(fetch.calls) == 2
 
 
-def test_a_fetcher_without_a_cached_kind_is_left_as_it_is(entity_cache):
+def test_a_fetcher_without_a_ttl_is_left_as_it_is(entity_cache):
     uncached = FakeFetch[str, None]({})
     fetcher: Fetcher[str, None] = Fetcher("crm.weather_report", uncached, lambda: None)
 

@@ -8,14 +8,14 @@ from cache.entity_cache import EntityCache
 from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
 from cache.keys import KeyLayout
-from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY
+from cache.policy import NO_CACHE_POLICY, entity_kind
 from cache.redis_store import RedisStore
 from cache.store import CacheStore
 from tests.cache.fakes import FakeFetch
 from tests.cache.private_redis import PrivateRedis
 from tests.cache.test_entity_cache import FakeClock, orders, wrap_orders
 
-ORDER = DEFAULT_KINDS["order"]
+ORDER = entity_kind("crm", "order", ttl_s=30)
 KEYS = ["SO-1", "SO-2", "SO-3"]
 
 

@@ -21,7 +21,7 @@ import pytest
 from cache.apq import PersistedQueries, query_sha256
 from cache.entity_cache import EntityCache
 from cache.invalidation import Invalidator, mark_seen, was_seen
-from cache.policy import DEFAULT_KINDS
+from cache.policy import entity_kind
 from cache.redis_store import RedisStore
 from core.records import OrderRecord, ProductRecord
 from gateway.app import create_app
@@ -34,8 +34,8 @@ from tests.redis_cluster import LocalRedisCluster, LocalRedisSentinel, cluster_a
 
 pytestmark = pytest.mark.skipif(not cluster_available(), reason="redis-server is not installed")
 
-ORDER = DEFAULT_KINDS["order"]
-PRODUCT = DEFAULT_KINDS["product"]
+ORDER = entity_kind("crm", "order", ttl_s=30)
+PRODUCT = entity_kind("erp", "product", ttl_s=300)
 
 
 @pytest.fixture(scope="module")

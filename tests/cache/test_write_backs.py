@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from cache.entity_cache import EntityCache
-from cache.policy import DEFAULT_KINDS, NO_CACHE_POLICY
+from cache.policy import NO_CACHE_POLICY, entity_kind
 from cache.redis_store import RedisStore
 from cache.write_backs import WriteBacks
 from core.records import OrderRecord
 from tests.cache import samples
 from tests.cache.fakes import FakeFetch
 
-ORDER = DEFAULT_KINDS["order"]
+ORDER = entity_kind("crm", "order", ttl_s=30)
 
 
 def orders(*ids: str) -> dict[str, OrderRecord]:

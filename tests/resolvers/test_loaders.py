@@ -13,8 +13,9 @@ from core.errors import UpstreamUnavailable
 from core.records import CustomerPage, OrderPage
 from resolvers.call_log import UpstreamCallLog
 from resolvers.clients import UpstreamAccess, UpstreamClients, build_clients
-from resolvers.fetchers import Fetcher, Fetchers, build_fetchers
-from resolvers.loaders import Loaders, create_loaders, loader_for
+from resolvers.fetchers import Fetcher
+from resolvers.joins import JOINS, build_fetchers, create_loaders
+from resolvers.loaders import Loaders, loader_for
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fakes import BASE_URL, FakeUpstream, in_turn, json_response
 from tests.resolvers.samples import crm_customer, crm_order
@@ -117,7 +118,7 @@ async def test_each_loader_asks_its_upstream_and_gives_its_default_for_an_unknow
 
 async def test_the_loaders_cover_every_field_of_loaders():
     covered = {row[0] for row in LOADER_DEFAULTS} | ASKED_PER_STATUS
-    assert covered == set(Loaders.__dataclass_fields__) - {"naive"}
+    assert covered == set(Loaders.__dataclass_fields__)
 
 
 async def test_open_orders_of_a_product_ask_the_crm_once_per_open_status(clients_over, call_log):
@@ -258,7 +259,7 @@ async def test_a_wrapper_gets_every_fetcher_and_the_loaders_use_what_it_returns(
     assert orders_of_any_status == "remembered C-1|*"
     assert shipped_orders == "remembered C-1|shipped"
     assert upstream.requests == []
-    assert len(wrapped_names) == len(set(wrapped_names)) == len(Fetchers.__dataclass_fields__)
+    assert len(wrapped_names) == len(set(wrapped_names)) == len(JOINS)
     assert "crm.customer" in wrapped_names
 
 
@@ -297,9 +298,9 @@ def test_loaders_are_created_only_inside_a_running_event_loop():
 async def test_fetchers_can_be_built_once_and_named_for_a_cache(clients_over):
     fetchers = build_fetchers(clients_over(FakeUpstream(empty_answers)))
 
-    assert fetchers.customer.name == "crm.customer"
-    assert fetchers.plans_of_order.name == "erp.plans_of_order"
-    assert fetchers.orders_of_customer.key_text(("C-1", "confirmed")) == "C-1|confirmed"
+    assert fetchers["customer"].name == "crm.customer"
+    assert fetchers["plans_of_order"].name == "erp.plans_of_order"
+    assert fetchers["orders_of_customer"].key_text(("C-1", "confirmed")) == "C-1|confirmed"
 
 
 async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three():

@@ -165,7 +165,6 @@ def test_the_finance_of_an_order_in_another_currency_is_refused_not_converted() 
 
     async def ask() -> Any:
         loaders = type("FakeLoaders", (), {
-            "naive": False,
             "order": loader("crm.order", lambda key: in_dollars),
             "plans_of_order": loader("erp.plans_of_order", lambda key: []),
             "product": loader("erp.product", PRODUCTS.get),
