@@ -178,7 +178,7 @@ def tracked_order(order_id: str) -> tuple[Hashable, ...]:
     return (order_id,)
 
 
-PLANS_AND_SHIPMENTS = (
+TRACKED_PLANS_AND_SHIPMENTS = (
     Read("plans_of_order", tracked_order),
     Read("shipments_of_order", tracked_order),
 )
@@ -262,14 +262,14 @@ ROWS: tuple[JoinField[Any], ...] = (
     JoinField("ProductionPlan", "product", (Read("product", product_of_plan),), below="Product"),
     JoinField("ProductionPlan", "order", (Read("order", order_of_plan),), below="Order"),
     JoinField("Shipment", "order", (Read("order", order_of_shipment),), below="Order"),
-    JoinField("OrderTracking", "stage", PLANS_AND_SHIPMENTS),
-    JoinField("OrderTracking", "progress", PLANS_AND_SHIPMENTS),
-    JoinField("OrderTracking", "estimatedDelivery", PLANS_AND_SHIPMENTS),
+    JoinField("OrderTracking", "stage", TRACKED_PLANS_AND_SHIPMENTS),
+    JoinField("OrderTracking", "progress", TRACKED_PLANS_AND_SHIPMENTS),
+    JoinField("OrderTracking", "estimatedDelivery", TRACKED_PLANS_AND_SHIPMENTS),
     # Only the timeline lists invoices: only it costs the invoice read.
     JoinField(
         "OrderTracking",
         "timeline",
-        (*PLANS_AND_SHIPMENTS, Read("invoices_of_order", tracked_order)),
+        (*TRACKED_PLANS_AND_SHIPMENTS, Read("invoices_of_order", tracked_order)),
     ),
 )
 

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from resolvers.loaders import Loaders, RequestLoader
 from schema.access import permits
 from schema.context import GatewayContext
-from schema.join_fields import ROWS_BY_TYPE, JoinField
+from schema.join_fields import ROWS_BY_TYPE, JoinField, Read
 from schema.lookahead import Selection
 
 KeyT = TypeVar("KeyT", bound=Hashable)
@@ -89,16 +89,12 @@ class _Level:
                     self.plan(row.below, children, below)
             elif row.below is not None and self._loads_below(row.below, below):
                 [read] = row.reads
-                keys = list(dict.fromkeys(key for record in records for key in read.keys(record)))
+                keys = list(_keys(read, records))
                 if keys:
                     self.waited_on.append(_then(self.context, row, keys, below))
             else:
                 for read in row.reads:
-                    keys_of = read.keys
-                    asked = self.leaves.setdefault(read.join, {})
-                    asked.update(
-                        dict.fromkeys(key for record in records for key in keys_of(record))
-                    )
+                    self.leaves.setdefault(read.join, {}).update(_keys(read, records))
 
     async def run(self) -> None:
         jobs = self.waited_on + [
@@ -149,6 +145,11 @@ class _FieldWalk:
         if self._row.below is not None:
             below = self._selection[self._row.field_name]
             await walk(self._context, self._row.below, records, below)
+
+
+def _keys(read: Read[Any], records: Sequence[Any]) -> dict[Hashable, None]:
+    """The keys of ``records`` for ``read``, each once, in the order of the records."""
+    return dict.fromkeys(key for record in records for key in read.keys(record))
 
 
 def _loader(context: GatewayContext, join: str) -> RequestLoader[Any, Any]:
