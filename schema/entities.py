@@ -56,7 +56,7 @@ async def customers(info: Info, ids: list[str]) -> list[Resolved]:
             continue
         results.append(_visible(info, "customer", loaded[customer_id], lambda found: found.id))
     shown = [result.record for result in results if isinstance(result, Customer)]
-    await prefetch.customers(info.context, shown, Selection.of_entities(info, "Customer"))
+    await prefetch.walk(info.context, "Customer", shown, Selection.of_entities(info, "Customer"))
     return results
 
 
@@ -66,14 +66,14 @@ async def orders(info: Info, ids: list[str]) -> list[Resolved]:
         _visible(info, "order", record, lambda found: found.customer_id) for record in records
     ]
     shown = [result.record for result in results if isinstance(result, Order)]
-    await prefetch.orders(info.context, shown, Selection.of_entities(info, "Order"))
+    await prefetch.walk(info.context, "Order", shown, Selection.of_entities(info, "Order"))
     return results
 
 
 async def products(info: Info, codes: list[str]) -> list[Resolved]:
     records = await info.context.loaders.product.load_many(codes)
     found = [record for record in records if record is not None]
-    await prefetch.products(info.context, found, Selection.of_entities(info, "Product"))
+    await prefetch.walk(info.context, "Product", found, Selection.of_entities(info, "Product"))
     return [Product(record=record) if record is not None else None for record in records]
 
 
@@ -92,7 +92,7 @@ async def shipments(info: Info, tracking_numbers: list[str]) -> list[Resolved]:
         for record in records
     ]
     shown = [result.record for result in results if isinstance(result, Shipment)]
-    await prefetch.shipments(info.context, shown, Selection.of_entities(info, "Shipment"))
+    await prefetch.walk(info.context, "Shipment", shown, Selection.of_entities(info, "Shipment"))
     return results
 
 

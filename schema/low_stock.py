@@ -93,8 +93,9 @@ async def low_stock_page(
     ]
     for row in page:
         loaders.product.prime(row.product_record.default_code, row.product_record)
-    await prefetch.products(
+    await prefetch.walk(
         info.context,
+        "Product",
         list({row.product_record.default_code: row.product_record for row in page}.values()),
         Selection.of(info)["edges"]["node"]["product"],
     )

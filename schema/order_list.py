@@ -77,8 +77,11 @@ async def order_page(
     else:
         end_cursor = edges[-1].cursor if edges else after
     has_next = page.next_cursor is not None or not reached_page_end
-    await prefetch.orders(
-        info.context, [edge.node.record for edge in edges], Selection.of(info)["edges"]["node"]
+    await prefetch.walk(
+        info.context,
+        "Order",
+        [edge.node.record for edge in edges],
+        Selection.of(info)["edges"]["node"],
     )
     return OrderConnection(
         edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor)

@@ -66,7 +66,7 @@ async def product_page(
         loaders.product.prime(record.default_code, record)
         cursor = encode_cursor(PagePosition(crm_cursor=None, skip=index))
         edges.append(ProductEdge(cursor=cursor, node=Product(record=record)))
-    await prefetch.products(info.context, shown, Selection.of(info)["edges"]["node"])
+    await prefetch.walk(info.context, "Product", shown, Selection.of(info)["edges"]["node"])
     return ProductConnection(
         edges=edges,
         page_info=PageInfo(

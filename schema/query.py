@@ -69,8 +69,9 @@ async def customer_page(
     else:
         end_cursor = edges[-1].cursor if edges else after
     has_next = page.next_cursor is not None or not reached_page_end
-    await prefetch.customers(
+    await prefetch.walk(
         info.context,
+        "Customer",
         [edge.node.record for edge in edges],
         Selection.of(info)["edges"]["node"],
     )
@@ -113,7 +114,7 @@ class Query(FlowQueries):
         record = visible_record(info, "customer", loaded, lambda found: found.id)
         if record is None:
             return None
-        await prefetch.customers(info.context, [record], Selection.of(info))
+        await prefetch.walk(info.context, "Customer", [record], Selection.of(info))
         return Customer(record=record)
 
     @strawberry.field(description="CRM paging, ordered by id")
@@ -132,7 +133,7 @@ class Query(FlowQueries):
         record = visible_record(info, "order", loaded, customer_of)
         if record is None:
             return None
-        await prefetch.orders(info.context, [record], Selection.of(info))
+        await prefetch.walk(info.context, "Order", [record], Selection.of(info))
         return Order(record=record)
 
     @strawberry.field(description="Same length and order as ids; null where an id is unknown")
@@ -140,7 +141,7 @@ class Query(FlowQueries):
         records = await info.context.loaders.order.load_many([str(i) for i in ids])
         items = [visible_item(info, record) for record in records]
         shown = [item.record for item in items if isinstance(item, Order)]
-        await prefetch.orders(info.context, shown, Selection.of(info))
+        await prefetch.walk(info.context, "Order", shown, Selection.of(info))
         return items
 
     @strawberry.field(
@@ -164,14 +165,14 @@ class Query(FlowQueries):
         record = await info.context.loaders.product.load(str(code))
         if record is None:
             return None
-        await prefetch.products(info.context, [record], Selection.of(info))
+        await prefetch.walk(info.context, "Product", [record], Selection.of(info))
         return Product(record=record)
 
     @strawberry.field
     async def products(self, info: Info, codes: list[strawberry.ID]) -> list[Product | None]:
         records = await info.context.loaders.product.load_many([str(c) for c in codes])
         found = [record for record in records if record is not None]
-        await prefetch.products(info.context, found, Selection.of(info))
+        await prefetch.walk(info.context, "Product", found, Selection.of(info))
         return [Product(record=record) if record is not None else None for record in records]
 
     @strawberry.field(
@@ -221,7 +222,7 @@ class Query(FlowQueries):
             ensure_visible(info, "shipment", order.customer_id if order else None)
         if record is None:
             return None
-        await prefetch.shipments(info.context, [record], Selection.of(info))
+        await prefetch.walk(info.context, "Shipment", [record], Selection.of(info))
         return Shipment(record=record)
 
     @strawberry.field(
@@ -231,9 +232,9 @@ class Query(FlowQueries):
         selection = Selection.of(info)
         # The order's batch goes out first: its customer waits on it, the rest does not.
         order = info.context.loaders.order.load(str(order_id))
-        prefetch.tracking_joins(info.context, str(order_id), selection)
+        prefetch.start(info.context, "OrderTracking", [str(order_id)], selection)
         record = visible_record(info, "order", await order, customer_of)
         if record is None:
             return None
-        await prefetch.orders(info.context, [record], selection["order"])
+        await prefetch.walk(info.context, "Order", [record], selection["order"])
         return OrderTracking(record=record)

@@ -92,7 +92,10 @@ async def stock_alerts(info: Info, warehouse: str | None) -> AsyncGenerator[Stoc
             # Fresh loaders per alert: the product view as it is now.
             info.context.renew_loaders()
             products = await info.context.loaders.product_of_sku.load(alert.level.sku)
-            await prefetch.products(
-                info.context, [products] if products else [], Selection.of(info)["product"]
+            await prefetch.walk(
+                info.context,
+                "Product",
+                [products] if products else [],
+                Selection.of(info)["product"],
             )
             yield StockAlert(record=alert, product_record=products)

@@ -259,3 +259,24 @@ def test_the_finance_of_listed_orders_is_settled_before_its_field_resolves(
     assert len(data["orderList"]["edges"]) == 40
     assert awaited == []
     assert late_builds.count == 0
+
+
+def test_a_join_with_nothing_selected_below_it_is_a_leaf_whatever_its_type(
+    simulators: Any, uncached_graphql: GraphQL, sim_counters: SimCounters, late_builds: LateBuilds
+) -> None:
+    # Plans could have joins below them (product, order); none selected: a small leaf
+    # level, only started, and with the ERP slow still in flight when its fields resolve.
+    query = """{ orders(ids: ["SO-100001", "SO-100002", "SO-100003"]) {
+        id productionPlans { state } } }"""
+    faults = f"{simulators.erp_url}/_sim/faults"
+    httpx.post(faults, json={"latency_ms": 100}).raise_for_status()
+    sim_counters.reset()
+    try:
+        data = uncached_graphql(query)
+    finally:
+        httpx.post(faults, json={"latency_ms": 0}).raise_for_status()
+
+    assert [order["id"] for order in data["orders"]] == ["SO-100001", "SO-100002", "SO-100003"]
+    assert calls(sim_counters.read()) == {"orders.by_ids": 1, "mrp.production.search_read": 1}
+    assert late_builds.count == 0
+    assert late_builds.in_flight == 3
