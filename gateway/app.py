@@ -33,6 +33,7 @@ from gateway.runtime import Runtime
 from gateway.safe_defaults import auth_off_banner
 from gateway.settings import Settings
 from gateway.sse import SubscriptionStream
+from gateway.reports_page import reports_routes
 from gateway.tracking_page import tracking_routes
 from gateway.trusted_documents import OnlyTrustedDocuments
 from gateway.webhooks import receive_webhook
@@ -142,6 +143,7 @@ def create_app(settings: Settings) -> Starlette:
             *([Route("/subgraph", subgraph)] if subgraph is not None else []),
             *graphiql_routes(settings),
             *tracking_routes(settings),
+            *reports_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
             Route("/admin/flows/dead-letters", list_dead_letters, methods=["GET"]),
