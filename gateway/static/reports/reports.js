@@ -23,7 +23,8 @@
   const PRODUCTS_SHOWN = 12;
   const FLOW_RUN_PAGES = 5; // of 100 runs each: the latest 500 runs
   const DRILL_PAGE = 50;
-  const FINANCE_MONTHS_PER_QUERY = 2;
+  const FINANCE_MONTHS_PER_QUERY = 1;
+  const FINANCE_ATTEMPTS = 3;
   const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
 
   const FINANCE_SERIES = [
@@ -273,17 +274,26 @@
     return window.innerWidth < 600;
   }
 
-  function setChart(name, values, option, onClick) {
+  // onPick(index) gets the category under a tap anywhere in the plot, not only on a bar:
+  // a month's four thin bars or a customer's short one are hard to hit on a phone.
+  function setChart(name, values, option, onPick) {
     const element = $(name + "-chart");
     element.dataset.values = JSON.stringify(values);
     element.dataset.state = "ready";
     const instance = chart(name);
-    instance.setOption(
-      Object.assign({ animation: false }, option),
-      true,
-    );
-    instance.off("click");
-    if (onClick) instance.on("click", onClick);
+    instance.setOption(Object.assign({ animation: false }, option), true);
+    const zr = instance.getZr();
+    zr.off("click");
+    if (!onPick) return;
+    const categoryIsY = option.yAxis && option.yAxis.type === "category";
+    const categories = (categoryIsY ? option.yAxis : option.xAxis).data;
+    zr.on("click", (event) => {
+      const point = [event.offsetX, event.offsetY];
+      if (!instance.containPixel("grid", point)) return;
+      const value = instance.convertFromPixel("grid", point)[categoryIsY ? 1 : 0];
+      const index = Math.round(value);
+      if (index >= 0 && index < categories.length) onPick(index);
+    });
   }
 
   function chartFailed(name, error) {
@@ -292,11 +302,12 @@
   }
 
   // Horizontal bars: names on the left get a fixed width (truncated) and the grid leaves
-  // exactly that room; ECharts' containLabel does not count a truncated label's width.
+  // that room and some: ECharts' containLabel does not count a truncated label's width,
+  // and a name just under the width measures narrower than Chromium draws it.
   function namesAxis(names, wide) {
-    const width = narrow() ? (wide ? 120 : 105) : (wide ? 200 : 170);
+    const width = narrow() ? (wide ? 116 : 100) : (wide ? 190 : 165);
     return {
-      grid: { left: width + 14, right: 16, bottom: 24 },
+      grid: { left: width + 36, right: 16, bottom: 24 },
       yAxis: { type: "category", data: names, axisLabel: { width, overflow: "truncate" } },
     };
   }
@@ -307,10 +318,10 @@
 
   // --- finance by month
 
-  // The period two months at a time, one after another: a summary's cost grows with its
-  // months (a feed page per month, then their production and purchase orders), and two
-  // months stay well inside the request deadline on a busy gateway (a year took 2-6 s
-  // cold on the demo while other jobs shared its 2 cores; two months 0.4-1.3 s).
+  // The period a month at a time, one after another: a summary's cost grows with its
+  // months (a feed page per month, then their production and purchase orders), and one
+  // month stays inside the request deadline on a busy gateway (a year took 2-6 s cold on
+  // the demo while other jobs shared its 2 cores, sometimes past the 5 s deadline).
   function periodChunks() {
     const months = Number(state.filters.period) || 12;
     const now = new Date();
@@ -320,6 +331,17 @@
       chunks.push({ from: monthStart(now, back).toISOString(), to: monthStart(now, end).toISOString() });
     }
     return chunks;
+  }
+
+  // Again if it missed the deadline: a retry finds what the last attempt read in the cache.
+  async function withRetries(attempts, call) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+      }
+    }
   }
 
   // Money is a decimal string: added up in cents, never in floating point.
@@ -334,8 +356,7 @@
     const groups = [];
     const total = { revenue: 0n, profit: 0n, orders: 0, cancelled: 0 };
     for (const chunk of periodChunks()) {
-      // Again once if it missed the deadline: the retry finds the pages read in the cache.
-      const data = await graphql(Q.finance, chunk).catch(() => graphql(Q.finance, chunk));
+      const data = await withRetries(FINANCE_ATTEMPTS, () => graphql(Q.finance, chunk));
       if (generation !== state.generation) return;
       const summary = data.financeSummary;
       groups.push(...summary.groups);
@@ -370,7 +391,7 @@
         name: series.name, type: series.type, data: values[series.key].map(Number),
         barMaxWidth: 18, symbolSize: 6,
       })),
-    }, (event) => openDrill("month:" + months[event.dataIndex]));
+    }, (index) => openDrill("month:" + months[index]));
   }
 
   // --- top customers and their orders by stage
@@ -407,7 +428,7 @@
       xAxis: { type: "value", axisLabel: { formatter: (v) => euroShort.format(v) }, splitNumber: narrow() ? 3 : 5 },
       yAxis: names.yAxis,
       series: [{ name: "Lifetime value", type: "bar", data: shown.map(value), barMaxWidth: 16 }],
-    }, (event) => openDrill("customer:" + shown[event.dataIndex].id));
+    }, (index) => openDrill("customer:" + shown[index].id));
     await loadTopOrders(generation, top);
   }
 
@@ -456,7 +477,7 @@
         name: stage.name, type: "bar", stack: "orders", barMaxWidth: 16,
         data: values.stages[stage.key].slice().reverse(),
       })),
-    }, (event) => openDrill("customer:" + shown[event.dataIndex].id));
+    }, (index) => openDrill("customer:" + shown[index].id));
   }
 
   let stagesTimer = null;
@@ -551,7 +572,7 @@
         name: series.name, type: "bar", barMaxWidth: 10,
         data: shown.map((entry) => (entry.coverage ? entry.coverage[series.key] : 0)),
       })),
-    }, (event) => openDrill("product:" + shown[event.dataIndex].code));
+    }, (index) => openDrill("product:" + shown[index].code));
   }
 
   function receiveAlert(alert) {
@@ -627,7 +648,7 @@
       series: FLOW_OUTCOMES.map((outcome) => ({
         name: outcome.name, type: "bar", stack: "runs", barMaxWidth: 22, data: values[outcome.key],
       })),
-    }, (event) => openDrill("flow:" + flows[event.dataIndex]));
+    }, (index) => openDrill("flow:" + flows[index]));
   }
 
   // --- drill-downs: the orders, products or runs behind a bar
@@ -917,7 +938,7 @@
     });
     // One retry per chart: a cold cache under load can miss the request deadline once; the
     // second attempt finds what the first one fetched in the cache.
-    const settle = ([name, load]) => load(generation).catch(() => load(generation)).then(
+    const settle = ([name, load]) => withRetries(2, () => load(generation)).then(
       () => true,
       (error) => { if (generation === state.generation) chartFailed(name, error); return false; },
     );
