@@ -39,6 +39,7 @@ from tests.gateway_fixtures import gateway_settings
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("REPORTS_ARTIFACTS", ROOT / "test-artifacts" / "reports"))
 APP = "document.getElementById('app').dataset"
+STAGES_VALUES = "JSON.parse(document.getElementById('stages-chart').dataset.values || '{}')"
 CHARTS = ("finance", "customers", "stages", "products", "flows")
 LAPTOP = (1366, 768)
 PHONE = (390, 844)
@@ -333,12 +334,13 @@ def test_every_chart_shows_what_the_graph_answers_and_updates_live(demo, browser
     }
     followed = followed_orders(demo, ids)
     assert followed, "the top customers have open orders to follow"
-    browser.wait_for(f"Number({APP}.tracked) === {len(followed)}")
-    browser.wait_for(
-        "!document.getElementById('tracked-note').textContent.startsWith('(0')"
-    )
-    time.sleep(0.3)  # the chart is drawn once for a burst of first answers
-    assert shown(browser, "stages") == {"ids": ids, "stages": expected_stages(demo, ids)}
+    # Drawn once every followed order's live stage has arrived.
+    browser.wait_for(f"{STAGES_VALUES}.tracked === {len(followed)}")
+    assert shown(browser, "stages") == {
+        "ids": ids,
+        "stages": expected_stages(demo, ids),
+        "tracked": len(followed),
+    }
     products_before = shown(browser, "products")
     assert products_before == expected_products(demo)
     assert shown(browser, "flows") == expected_flows(demo)
@@ -357,8 +359,9 @@ def test_every_chart_shows_what_the_graph_answers_and_updates_live(demo, browser
         f"[data-warehouse=\"{level.warehouse}\"][data-kind=\"BELOW_REORDER_POINT\"]')"
     )
     browser.wait_for(f"!!{alert}")
-    assert browser.evaluate(f"{APP}.alerts") == "1"
-    assert shown(browser, "products")["totalCount"] == products_before["totalCount"] + 1
+    # The SCM may tell of the sku's other warehouses in the same webhook: at least ours.
+    assert int(browser.evaluate(f"{APP}.alerts")) >= 1
+    assert shown(browser, "products")["totalCount"] >= products_before["totalCount"] + 1
 
     # An open order is cancelled in the CRM: its customer's bar moves without a reload.
     order_id = followed[0]
@@ -369,16 +372,13 @@ def test_every_chart_shows_what_the_graph_answers_and_updates_live(demo, browser
     cancelled_before = shown(browser, "stages")["stages"]["CANCELLED"][row]
     cancel_upstream(demo.systems, order_id)
     browser.wait_for(f"Number({APP}.orderUpdates) >= 1")
-    browser.wait_for(
-        "JSON.parse(document.getElementById('stages-chart').dataset.values)"
-        f".stages.CANCELLED[{row}] === {cancelled_before + 1}"
-    )
+    browser.wait_for(f"{STAGES_VALUES}.stages.CANCELLED[{row}] === {cancelled_before + 1}")
     shots.append(browser.screenshot(ARTIFACTS / "reports-1366-after-alert.png"))
 
     size(browser, PHONE)
     open_page(browser, f"{demo.url}/reports")
-    browser.wait_for(f"Number({APP}.tracked) >= 1")
-    time.sleep(0.3)
+    still_open = followed_orders(demo, ids)  # less the one cancelled
+    browser.wait_for(f"{STAGES_VALUES}.tracked === {len(still_open)}")
     assert browser.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     assert browser.evaluate(f"{APP}.cspViolations") == "0"
     shots.append(browser.screenshot(ARTIFACTS / "reports-390.png"))

@@ -163,6 +163,7 @@
     customers: [], // top customers: {id, name, segment, lifetimeValue}
     orders: new Map(), // customer id -> [order]
     stages: new Map(), // order id -> stage from orderTrackingUpdated
+    followed: [], // the orders whose stage is followed live
     products: new Map(), // code -> {code, name, coverage, below: Map(warehouse -> level)}
     lowStockTotal: 0,
     generation: 0, // bumped on every reload: answers of an older one are dropped
@@ -219,6 +220,10 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     if (className) node.className = className;
     return node;
+  }
+
+  function plural(n, noun) {
+    return count.format(n) + " " + noun + (n === 1 ? "" : "s");
   }
 
   function humanise(value) {
@@ -435,6 +440,7 @@
   async function loadTopOrders(generation, top) {
     state.orders = new Map();
     state.stages = new Map();
+    state.followed = [];
     app.dataset.tracked = "0";
     if (top.length) {
       const variables = {};
@@ -455,13 +461,16 @@
 
   function renderStages() {
     const shown = state.customers.slice().reverse();
-    const values = { ids: state.customers.map((customer) => customer.id), stages: {} };
+    // tracked: how many live stages this drawing counts (tests wait for all of them).
+    const values = {
+      ids: state.customers.map((customer) => customer.id), stages: {}, tracked: Number(app.dataset.tracked),
+    };
     for (const stage of STAGES) {
       values.stages[stage.key] = state.customers.map(
         (customer) => (state.orders.get(customer.id) || []).filter((order) => stageOf(order) === stage.key).length,
       );
     }
-    const followed = followedOrders().length;
+    const followed = state.followed.length;
     $("tracked-note").textContent = followed
       ? "(" + app.dataset.tracked + " of " + followed + " open orders followed live)"
       : "";
@@ -488,7 +497,8 @@
     }
   }
 
-  function followedOrders() {
+  // Chosen once per load: an order that is cancelled or delivered meanwhile stays followed.
+  function openOrders() {
     const open = [];
     for (const orders of state.orders.values()) {
       for (const order of orders) if (FOLLOWED_STATUSES.has(order.status)) open.push(order);
@@ -499,7 +509,8 @@
   function followOrders() {
     live.stopAll("order:");
     const seen = new Set();
-    for (const order of followedOrders()) {
+    state.followed = openOrders();
+    for (const order of state.followed) {
       live.subscribe("order:" + order.id, Q.orderTracking, { orderId: order.id }, (payload) => {
         const tracking = payload.data && payload.data.orderTrackingUpdated;
         if (!tracking) return;
@@ -634,7 +645,7 @@
     }
     $("flows-kpis").replaceChildren(
       runs.length
-        ? "The latest " + count.format(runs.length) + " runs of " + flows.length + " flows"
+        ? "The latest " + plural(runs.length, "run") + " of " + plural(flows.length, "flow")
         : "No flow has run yet (the flows need Redis).",
     );
     const names = namesAxis(flows, true);
