@@ -29,11 +29,11 @@ from gateway.observability.setup import (
     observe_runtime,
     observe_schema,
 )
+from gateway.reports_page import reports_routes
 from gateway.runtime import Runtime
 from gateway.safe_defaults import auth_off_banner
 from gateway.settings import Settings
 from gateway.sse import SubscriptionStream
-from gateway.reports_page import reports_routes
 from gateway.tracking_page import tracking_routes
 from gateway.trusted_documents import OnlyTrustedDocuments
 from gateway.webhooks import receive_webhook

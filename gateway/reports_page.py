@@ -55,7 +55,8 @@ PAGE = "reports.html"
 ASSETS = frozenset(
     path.name
     for path in ASSETS_DIR.iterdir()
-    if path.name != PAGE and (path.suffix in MEDIA_TYPES or path.name.startswith(("LICENSE", "NOTICE")))
+    if path.name != PAGE
+    and (path.suffix in MEDIA_TYPES or path.name.startswith(("LICENSE", "NOTICE")))
 )
 
 

@@ -212,9 +212,7 @@ def top_customers(demo: Demo, segment: str | None = None) -> list[dict[str, Any]
     def value(customer: dict[str, Any]) -> float:
         return float(customer["lifetimeValue"]["amount"]) if customer["lifetimeValue"] else 0.0
 
-    return sorted(everyone, key=lambda customer: (-value(customer), customer["id"]))[
-        :TOP_CUSTOMERS
-    ]
+    return sorted(everyone, key=lambda customer: (-value(customer), customer["id"]))[:TOP_CUSTOMERS]
 
 
 def expected_stages(demo: Demo, customer_ids: list[str]) -> dict[str, list[int]]:
@@ -355,8 +353,8 @@ def test_every_chart_shows_what_the_graph_answers_and_updates_live(demo, browser
         json={"sku": level.sku, "warehouse": level.warehouse, "onHand": 0},
     ).raise_for_status()
     alert = (
-        f"document.querySelector('#alerts li[data-sku=\"{level.sku}\"]"
-        f"[data-warehouse=\"{level.warehouse}\"][data-kind=\"BELOW_REORDER_POINT\"]')"
+        f'document.querySelector(\'#alerts li[data-sku="{level.sku}"]'
+        f'[data-warehouse="{level.warehouse}"][data-kind="BELOW_REORDER_POINT"]\')'
     )
     browser.wait_for(f"!!{alert}")
     # The SCM may tell of the sku's other warehouses in the same webhook: at least ours.
@@ -518,9 +516,7 @@ def test_the_staff_demo_token_is_handed_out_only_by_a_demo_gateway(demo):
     assert handed.headers["cache-control"] == "no-store"
     claims = jwt.decode(handed.json()["token"], DEMO_JWT_SECRET, algorithms=["HS256"])
     assert "customer_id" not in claims and "crm:read" in claims["scope"]
-    settings = gateway_settings(
-        demo.systems, jwt_secret=SecretStr("a-real-secret-32-bytes-long!!")
-    )
+    settings = gateway_settings(demo.systems, jwt_secret=SecretStr("a-real-secret-32-bytes-long!!"))
     with Gateway(settings) as real:
         assert httpx.get(f"{real.url}/reports/demo-token").status_code == 404
         assert httpx.get(f"{real.url}/reports").status_code == 200
