@@ -11,11 +11,13 @@ must fetch the staff demo token and send it. Screenshots go to test-artifacts/re
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
 import re
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -293,14 +295,17 @@ def expected_flows(demo: Demo) -> dict[str, Any]:
 # --- in the browser
 
 
-def click_bar(browser: Chromium, chart: str, index: int, value: float) -> None:
+def click_bar(
+    browser: Chromium, chart: str, index: int, value: float, horizontal: bool = False
+) -> None:
     """A real mouse click on a chart's bar: where ECharts drew it, in page coordinates."""
+    data = [value, index] if horizontal else [index, value]
     point = browser.evaluate(
         f"""(() => {{
           const element = document.getElementById('{chart}-chart');
           element.scrollIntoView({{block: 'center'}});
           const [x, y] = echarts.getInstanceByDom(element)
-            .convertToPixel({{seriesIndex: 0}}, [{index}, {value}]);
+            .convertToPixel({{seriesIndex: 0}}, {json.dumps(data)});
           const box = element.getBoundingClientRect();
           return [box.x + x, box.y + y];
         }})()"""
@@ -310,7 +315,7 @@ def click_bar(browser: Chromium, chart: str, index: int, value: float) -> None:
             "Input.dispatchMouseEvent",
             type=kind,
             x=point[0],
-            y=point[1] - 3,  # just inside the bar's top, not on its edge
+            y=point[1] - (0 if horizontal else 3),  # inside the bar, not on its edge
             button="left",
             clickCount=1,
         )
@@ -410,7 +415,37 @@ def test_a_month_drills_down_to_its_orders_and_an_order_to_the_tracking_page(dem
     assert not browser.evaluate("document.getElementById('drill-more').hidden")
     browser.screenshot(ARTIFACTS / "reports-1366-drill-month.png")
 
-    # Another customer's order: /track follows it with the staff token the link hands on.
+    # The largest customer (the top bar) drills down to its orders, a flow to its runs.
+    customers = shown(browser, "customers")
+    top = len(customers["ids"]) - 1  # drawn from the bottom up
+    click_bar(browser, "customers", top, float(customers["lifetimeValue"][0]) / 2, True)
+    browser.wait_for(f"document.getElementById('drill').dataset.key === '{customers['ids'][0]}'")
+    orders_of_top = demo.graphql(
+        "query($id: ID!) { customer(id: $id) { orders(first: 50) { id } } }",
+        {"id": customers["ids"][0]},
+    )["customer"]["orders"]
+    assert browser.evaluate(
+        "[...document.querySelectorAll('#drill-table .track-link')].map(a => a.dataset.order)"
+    ) == [order["id"] for order in orders_of_top]
+    flows = shown(browser, "flows")
+    click_bar(browser, "flows", 0, flows["ok"][0] / 2, True)
+    browser.wait_for(
+        f"document.getElementById('drill').dataset.key === '{flows['flows'][0]}' && "
+        "document.getElementById('drill').dataset.state === 'ready'"
+    )
+    runs_of_flow = demo.graphql(
+        "query($flow: String) { flowRuns(flow: $flow, first: 50) { edges { node { id } } } }",
+        {"flow": flows["flows"][0]},
+    )["flowRuns"]["edges"]
+    assert browser.evaluate("document.getElementById('drill').dataset.rows") == str(
+        len(runs_of_flow)
+    )
+
+    # Back to the month, whose first order is another customer's: /track follows it with
+    # the staff token the link hands on.
+    click_bar(browser, "finance", index, float(finance["revenue"][index]) * 0.9)
+    browser.wait_for(f"document.getElementById('drill').dataset.key === '{month}'")
+    browser.wait_for("document.getElementById('drill').dataset.state === 'ready'")
     order_id = links[0]
     browser.evaluate("document.querySelector('#drill-table .track-link').click()")
     browser.wait_for(f"location.pathname === '/track' && {APP}.state === 'live'")
@@ -520,3 +555,11 @@ def test_the_staff_demo_token_is_handed_out_only_by_a_demo_gateway(demo):
     with Gateway(settings) as real:
         assert httpx.get(f"{real.url}/reports/demo-token").status_code == 404
         assert httpx.get(f"{real.url}/reports").status_code == 200
+
+
+def test_every_file_the_page_needs_is_in_the_packages_data():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["gateway"]
+    for path in ASSETS_DIR.iterdir():
+        relative = path.relative_to(ROOT / "gateway").as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative

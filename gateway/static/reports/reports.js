@@ -705,6 +705,7 @@
     setDrillUrl(value);
     const [kind, ...rest] = value.split(":");
     const key = rest.join(":");
+    $("drill").dataset.state = "loading";
     $("drill").dataset.kind = kind;
     $("drill").dataset.key = key;
     try {
