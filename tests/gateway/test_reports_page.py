@@ -448,7 +448,9 @@ def test_a_month_drills_down_to_its_orders_and_an_order_to_the_tracking_page(dem
     browser.wait_for("document.getElementById('drill').dataset.state === 'ready'")
     order_id = links[0]
     browser.evaluate("document.querySelector('#drill-table .track-link').click()")
-    browser.wait_for(f"location.pathname === '/track' && {APP}.state === 'live'")
+    browser.wait_for(
+        f"location.pathname === '/track' && {APP}.state === 'live' && Number({APP}.updates) >= 1"
+    )
     assert browser.evaluate("location.search") == f"?order={order_id}"
     assert browser.evaluate("location.hash") == ""  # /track dropped the token from the URL
     assert browser.evaluate("document.getElementById('order-title').textContent") == (

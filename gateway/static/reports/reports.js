@@ -664,7 +664,8 @@
 
   // --- drill-downs: the orders, products or runs behind a bar
 
-  const drill = { more: null };
+  // ticket: bumped by each drill-down opened; an answer for an older one is dropped.
+  const drill = { more: null, ticket: 0 };
 
   function drillTable(title, columns, rows, more) {
     $("drill").hidden = false;
@@ -705,6 +706,8 @@
     setDrillUrl(value);
     const [kind, ...rest] = value.split(":");
     const key = rest.join(":");
+    drill.ticket += 1;
+    const ticket = drill.ticket;
     $("drill").dataset.state = "loading";
     $("drill").dataset.kind = kind;
     $("drill").dataset.key = key;
@@ -713,9 +716,11 @@
       else if (kind === "customer") drillCustomer(key);
       else if (kind === "product") await drillProduct(key);
       else if (kind === "flow") await drillFlow(key);
+      if (ticket !== drill.ticket) return;
       $("drill").dataset.state = "ready";
       $("drill").scrollIntoView({ block: "nearest" });
     } catch (error) {
+      if (ticket !== drill.ticket) return;
       $("drill").dataset.state = "error";
       showError(error.message);
     }
@@ -729,7 +734,9 @@
   async function drillMonth(key) {
     const bounds = monthBounds(key);
     const load = async (after, replace) => {
+      const ticket = drill.ticket;
       const data = await graphql(Q.monthOrders, { ...bounds, after });
+      if (ticket !== drill.ticket) return;
       const rows = data.orderList.edges.map(({ node }) => [
         trackLink(node.id), dateOnly.format(new Date(node.createdAt)), node.customer.name,
         humanise(node.status), euro.format(Number(node.total.amount)),
@@ -757,7 +764,9 @@
   }
 
   async function drillProduct(code) {
+    const ticket = drill.ticket;
     const data = await graphql(Q.product, { code });
+    if (ticket !== drill.ticket) return;
     const product = data.product;
     if (!product) throw new Error("No product " + code);
     const columns = [
@@ -793,7 +802,9 @@
       { label: "Duration", num: true }, { label: "Error" },
     ];
     const load = async (after, replace) => {
+      const ticket = drill.ticket;
       const data = await graphql(Q.flowRuns, { flow, after });
+      if (ticket !== drill.ticket) return;
       const rows = data.flowRuns.edges.map(({ node }) => [
         dateTime.format(new Date(node.startedAt)), node.status, count.format(node.attempt),
         count.format(Math.round(node.durationMs)) + " ms", node.error,
