@@ -296,9 +296,15 @@ def expected_flows(demo: Demo) -> dict[str, Any]:
 
 
 def click_bar(
-    browser: Chromium, chart: str, index: int, value: float, horizontal: bool = False
+    browser: Chromium,
+    chart: str,
+    index: int,
+    value: float,
+    horizontal: bool = False,
+    events: tuple[str, ...] = ("mousePressed", "mouseReleased"),
 ) -> None:
-    """A real mouse click on a chart's bar: where ECharts drew it, in page coordinates."""
+    """A real mouse click on a chart's bar (or ``events``, e.g. a hover): where ECharts
+    drew it, in page coordinates."""
     data = [value, index] if horizontal else [index, value]
     point = browser.evaluate(
         f"""(() => {{
@@ -310,7 +316,7 @@ def click_bar(
           return [box.x + x, box.y + y];
         }})()"""
     )
-    for kind in ("mousePressed", "mouseReleased"):
+    for kind in events:
         browser.call(
             "Input.dispatchMouseEvent",
             type=kind,
@@ -413,6 +419,12 @@ def test_a_month_drills_down_to_its_orders_and_an_order_to_the_tracking_page(dem
     )
     assert links == [edge["node"]["id"] for edge in orders]
     assert not browser.evaluate("document.getElementById('drill-more').hidden")
+    # The tooltip is built from DOM nodes: it shows, and the strict CSP refuses nothing.
+    click_bar(
+        browser, "finance", index, float(finance["revenue"][index]) * 0.5, False, ("mouseMoved",)
+    )
+    title = browser.wait_for("document.querySelector('#finance-chart .tip-title')?.textContent")
+    assert title and browser.evaluate(f"{APP}.cspViolations") == "0"
     browser.screenshot(ARTIFACTS / "reports-1366-drill-month.png")
 
     # The largest customer (the top bar) drills down to its orders, a flow to its runs.

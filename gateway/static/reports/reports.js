@@ -916,7 +916,9 @@
     const params = new URLSearchParams(location.search);
     for (const name of FILTERS) {
       const value = params.get(name);
-      if (value !== null) state.filters[name] = value;
+      // Period and segment: only what the page offers. Warehouses come from the graph.
+      const offered = name === "warehouse" || [...$(name).options].some((option) => option.value === value);
+      if (value !== null && offered) state.filters[name] = value;
     }
     state.drill = params.get("drill") || "";
   }
