@@ -29,6 +29,7 @@ from gateway.observability.setup import (
     observe_runtime,
     observe_schema,
 )
+from gateway.reports_page import reports_routes
 from gateway.runtime import Runtime
 from gateway.safe_defaults import auth_off_banner
 from gateway.settings import Settings
@@ -142,6 +143,7 @@ def create_app(settings: Settings) -> Starlette:
             *([Route("/subgraph", subgraph)] if subgraph is not None else []),
             *graphiql_routes(settings),
             *tracking_routes(settings),
+            *reports_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
             Route("/admin/flows/dead-letters", list_dead_letters, methods=["GET"]),

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 LINKS = (
     ("/graphql", "GraphiQL: explore the graph, run the example operations, read the Docs"),
     ("/track", "Track one order live, phone-sized"),
+    ("/reports", "Management reports: finance, customers, stock and flows, live (staff)"),
     ("/readyz", "Readiness: Redis and the upstream systems' breakers"),
     ("/metrics", "Prometheus metrics"),
     ("/healthz", "Liveness"),
