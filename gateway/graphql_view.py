@@ -90,6 +90,7 @@ from schema.error_codes import (
     UNAUTHENTICATED,
 )
 from schema.limits import LimitChecks
+from schema.strawberry_internals import graphql_schema
 
 logger = logging.getLogger("supplygraph.http")
 
@@ -287,7 +288,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             if choice.document is None or choice.ambiguous or not operation.query:
                 continue  # it runs nothing; its own answer says why
             checked = checks.check(
-                self.schema._schema,
+                graphql_schema(self.schema),
                 choice.document,
                 operation.query,
                 operation.variables or {},

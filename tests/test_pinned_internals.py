@@ -7,8 +7,14 @@ a message saying what to look at, rather than from a WebSocket that stops answer
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
+import strawberry
+from graphql import GraphQLResolveInfo, GraphQLSchema
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers
+
+from schema.strawberry_internals import graphql_schema, info_for, resolve_info
 
 
 def test_strawberrys_transport_ws_handler_still_has_what_ws_operations_overrides():
@@ -22,3 +28,36 @@ def test_strawberrys_transport_ws_handler_still_has_what_ws_operations_overrides
     assert parameters == ["self", "operation"], (
         f"run_operation now takes {parameters}: review gateway/ws_operations.py"
     )
+
+
+def test_strawberrys_private_schema_and_resolve_info_still_serve_strawberry_internals():
+    seen: dict[str, Any] = {}
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self, info: strawberry.Info) -> str:
+            seen["raw"] = resolve_info(info)
+            return "hi"
+
+    schema = strawberry.Schema(query=Query)
+    built = graphql_schema(schema)
+    review = "review schema/strawberry_internals.py"
+    assert isinstance(built, GraphQLSchema), f"Schema._schema is gone: {review}"
+    assert "hello" in built.query_type.fields, f"Schema._schema is not the built schema: {review}"
+
+    result = schema.execute_sync("{ hello }", context_value="the context")
+    assert result.errors is None and result.data == {"hello": "hi"}
+    raw = seen["raw"]
+    # graphql-core's resolve info (a NamedTuple: strawberry's own has the same fields).
+    assert set(GraphQLResolveInfo._fields) <= set(raw._fields), f"Info._raw_info: {review}"
+    assert [node.name.value for node in raw.field_nodes] == ["hello"], review
+    assert raw.fragments == {} and str(raw.return_type) == "String!", review
+
+    field = built.query_type.fields["hello"].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    rebuilt = info_for(raw, field)
+    assert (rebuilt.context, rebuilt.field_name, rebuilt.python_name) == (
+        "the context",
+        "hello",
+        "hello",
+    ), f"Info(_raw_info=, _field=) no longer builds an Info: {review}"
