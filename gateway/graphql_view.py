@@ -58,6 +58,7 @@ from gateway.kept_answers import (
     count,
     declared_variables,
     etag_of,
+    keep_answer,
     keepable,
     kept_response,
     note_hit,
@@ -398,7 +399,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             )
         )
         bodies = [await self.response_body(request, result) for result in results]
-        await context.write_backs.settle()
+        await context.finish()
         if isinstance(parsed, list):
             # Each operation of a batch carries its own errors; the batch itself ran.
             return json_response(bodies, 200, media_type)
@@ -431,28 +432,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
         stale_log = request.scope["state"]["stale_log"]
-        if not (keepable(result, stale_log) and choice.operation_type is OperationType.QUERY):
-            await context.write_backs.settle()
-            return response
-        etag = etag_of(bytes(response.body))
-        if policy.write:
-            # Kept while the request's record writes finish, not one round trip after.
-            kept, _ = await asyncio.gather(
-                answers.keep(
-                    key,
-                    bytes(response.body),
-                    etag=etag,
-                    fresh_for_s=stale_log.fresh_for_s,
-                    systems=sorted(stale_log.systems),
-                    generations=lookup.generations,
-                ),
-                context.write_backs.settle(),
-            )
-            if kept:
-                count("kept")
-        else:
-            await context.write_backs.settle()
-        return tagged(response, etag, if_none_match)
+        keeps = keepable(result, stale_log) and choice.operation_type is OperationType.QUERY
+        etag = etag_of(bytes(response.body)) if keeps else None
+        # Kept while the request's record writes finish, not one round trip after.
+        keeping = (
+            [keep_answer(answers, key, bytes(response.body), etag, stale_log, lookup)]
+            if etag is not None and policy.write
+            else []
+        )
+        await context.finish(*keeping)
+        return response if etag is None else tagged(response, etag, if_none_match)
 
     async def execute_operation_of(
         self,
