@@ -10,8 +10,14 @@ JSON body ``{"errors": [{"message", "extensions": {"code", ...}}]}``; a bug beco
 with ``INTERNAL_ERROR`` and nothing more. Answers served from an expired cache entry
 list it under ``extensions.stale``; ``Cache-Control: no-cache`` reads past the cache.
 
-WebSocket subscriptions, and HTTP streaming transports should any be configured, are
-left to strawberry's own view.
+WebSocket subscriptions are left to strawberry's own view; subscriptions over HTTP are
+served by ``gateway.sse`` (``/graphql/stream``), so no strawberry HTTP streaming transport
+(``protocols``: multipart subscriptions, graphql-sse) is configured on this view.
+
+The view extends strawberry through its hooks (``get_context``, ``process_result``,
+``should_render_graphql_ide``, ``render_graphql_ide``) and ``schema.execute``; only its
+ASGI entry point, ``__call__``, is its own for HTTP (see there why). The runtime (pools,
+cache) comes with each request, from the app lifespan's state (``gateway.lifespan_state``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import asyncio
 import logging
 from typing import Any
 
-from cross_web import HTTPException, StarletteRequestAdapter
+from cross_web import StarletteRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -65,10 +71,10 @@ from gateway.kept_answers import (
     tagged,
     view_of,
 )
+from gateway.lifespan_state import runtime_of
 from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.rate_limit import RateLimited, RateLimiter, client_of
-from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
@@ -79,7 +85,6 @@ from schema.context import GatewayContext
 from schema.deadline_guard import expiring_at
 from schema.document_check import document_errors
 from schema.error_codes import (
-    BAD_REQUEST,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_ERROR,
     INTERNAL_MESSAGE,
@@ -189,10 +194,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             if settings.trusted_documents
             else None
         )
-        # Set by the app's lifespan, which owns the HTTP pool and the cache.
-        self.runtime: Runtime | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # HTTP is answered here, not by strawberry's ``run``: that builds the context
+        # before anything else and then parses the body, with no hook in between, so a
+        # body past the cap (413), an Accept no GraphQL media type satisfies (406), a bad
+        # or missing token (401) and a spent rate limit (429) would all cost a context and
+        # a parse first, and its refusals are plain text, not this endpoint's JSON errors.
+        # It also has no place to answer from a kept answer without executing, to share
+        # one context and answer-size cap across a batch, or to charge a batch's cost
+        # before any operation runs. WebSockets keep strawberry's handling.
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -217,8 +228,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         adapter = StarletteRequestAdapter(request)
         if self.should_render_graphql_ide(adapter) and wants_graphiql(request):
             return await self.graphiql(request)
-        streaming = self._get_stream_transport_from_headers(request.headers)
-        if media_type is None and streaming is None:
+        if media_type is None:
             return error_response(
                 406,
                 "this endpoint answers in application/graphql-response+json or "
@@ -235,8 +245,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             await self.spend(request, requests=1)
         except RateLimited as limited:
             return self.rate_limited(limited, media_type)
-        if streaming is not None:
-            return await self.streamed(request)
         if self.should_render_graphql_ide(adapter):
             return await self.graphiql(request)
         try:
@@ -321,13 +329,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return error_response(404, "GraphiQL is turned off on this gateway", NOT_FOUND)
         return await self.render_graphql_ide(request)
 
-    async def streamed(self, request: Request) -> Response:
-        """An HTTP streaming transport (if one is configured): strawberry's own handling."""
-        try:
-            return await self.run(request)
-        except HTTPException as error:
-            return error_response(error.status_code, error.reason, BAD_REQUEST)
-
     async def read_operations(
         self, request: Request
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
@@ -360,11 +361,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
+    async def resolved(self, request: Request, operation: GraphQLRequestData) -> GraphQLRequestData:
         if self.trusted is not None:
             return self.trusted.resolve(operation)
         operation = await resolve_persisted_query(
-            operation, self.live_runtime().persisted_queries, self.refusals
+            operation, runtime_of(request).persisted_queries, self.refusals
         )
         if not operation.query:
             raise BadHttpRequest(
@@ -375,7 +376,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def answer(self, request: Request, media_type: str) -> Response:
         parsed = await self.read_operations(request)
         operations = parsed if isinstance(parsed, list) else [parsed]
-        resolved = [await self.resolved(operation) for operation in operations]
+        resolved = [await self.resolved(request, operation) for operation in operations]
         # Chosen once, before anything runs: a refused one stops the whole request.
         choices = [choose(self.schema, operation) for operation in resolved]
         for choice in choices:
@@ -385,7 +386,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
         await self.spend_cost(request, resolved, choices)
-        answers = self.live_runtime().answers if self.keeps_answers else None
+        answers = runtime_of(request).answers if self.keeps_answers else None
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())
@@ -490,11 +491,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         named = "extensions" in params or "documentId" in params
         return not named and super().should_render_graphql_ide(request)
 
-    def live_runtime(self) -> Runtime:
-        if self.runtime is None:
-            raise RuntimeError("the gateway's lifespan has not started (or has ended)")
-        return self.runtime
-
     def viewer_of(self, request: Request | WebSocket) -> Viewer:
         viewer = request.scope.get("state", {}).get("viewer")
         if isinstance(viewer, Viewer):
@@ -507,7 +503,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
-        runtime = self.live_runtime()
+        runtime = runtime_of(request)
         policy = cache_policy_of(request)
         stale_log = StaleLog()
         request.scope.setdefault("state", {})["stale_log"] = stale_log
@@ -526,19 +522,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             write_backs=write_backs,
             limit_checks=checks if isinstance(checks, LimitChecks) else None,
         )
-
-    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        # Only strawberry's own path (streaming transports) parses here.
-        parsed = await super().parse_http_body(request)
-        if self.trusted is not None:
-            trusted = self.trusted
-            if isinstance(parsed, list):
-                return [trusted.resolve(item) for item in parsed]
-            return trusted.resolve(parsed)
-        store = self.live_runtime().persisted_queries
-        if isinstance(parsed, list):
-            return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]
-        return await resolve_persisted_query(parsed, store, self.refusals)
 
     def refusals(self, query: str) -> list[str]:
         """Why ``query`` would not run; only a document that would is stored for APQ."""

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cache.invalidation import Invalidator
-from cache.policy import NO_CACHE_POLICY
+from cache.policy import NO_CACHE_POLICY, RequestCachePolicy
 from cache.stale_log import StaleLog
+from cache.write_backs import WriteBacks
 from gateway.idempotency import Idempotency
 from gateway.pubsub import OrderEvents
 from gateway.runtime import Runtime
@@ -29,6 +30,9 @@ class LiveServices:
     order_events: OrderEvents
     stock_alerts: StockAlerts
     uncached_loaders: Callable[[], Loaders]
+    # A request's loaders on a cache policy, stale log and cache writes of its own
+    # (``Runtime.loaders_for``): each WebSocket operation's (``gateway.ws_operations``).
+    loaders_for: Callable[[RequestCachePolicy, StaleLog, WriteBacks | None], Loaders]
     # What the cross-system flows did (gateway.flows.runs); None without Redis.
     flow_runs: FlowRunSource | None = None
 
@@ -43,6 +47,7 @@ class LiveServices:
             order_events=runtime.order_events,
             stock_alerts=runtime.stock_alerts,
             uncached_loaders=uncached_loaders,
+            loaders_for=runtime.loaders_for,
             flow_runs=runtime.flow_runs,
         )
 

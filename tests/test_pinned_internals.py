@@ -11,9 +11,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo, GraphQLSchema
+from strawberry.asgi import GraphQL
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.subscriptions.protocols.graphql_transport_ws import handlers
 
+from gateway.live_graphql import LiveGraphQL
+from gateway.settings import Settings
+from schema.build import create_schema
 from schema.strawberry_internals import graphql_schema, info_for, resolve_info
 
 
@@ -61,3 +65,29 @@ def test_strawberrys_private_schema_and_resolve_info_still_serve_strawberry_inte
         "hello",
         "hello",
     ), f"Info(_raw_info=, _field=) no longer builds an Info: {review}"
+
+
+# The hooks gateway/graphql_view.py overrides or calls, with the parameters it passes.
+VIEW_HOOKS = {
+    "__call__": ["self", "scope", "receive", "send"],
+    "get_context": ["self", "request", "response"],
+    "process_result": ["self", "request", "result"],
+    "render_graphql_ide": ["self", "request"],
+    "should_render_graphql_ide": ["self", "request"],
+}
+
+
+def test_strawberrys_asgi_view_still_has_the_hooks_the_graphql_view_extends():
+    for name, expected in VIEW_HOOKS.items():
+        parameters = list(inspect.signature(getattr(GraphQL, name)).parameters)
+        assert parameters == expected, (
+            f"strawberry's GraphQL.{name} now takes {parameters}: review gateway/graphql_view.py"
+        )
+
+
+def test_the_graphql_view_leaves_no_http_request_to_strawberrys_streaming_transports():
+    # Its __call__ answers every HTTP request itself; a streaming transport configured in
+    # `protocols` would have to be handed to strawberry's run() (gateway.sse streams).
+    view = LiveGraphQL(create_schema(), Settings(auth_disabled=True))
+    streaming = set(view.protocols) & set(view.stream_transport_classes_by_protocol)
+    assert not streaming, f"{streaming} configured: gateway/graphql_view.py does not serve it"
