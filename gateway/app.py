@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,6 +22,7 @@ from gateway.flows.admin import list_dead_letters, replay_dead_letter
 from gateway.flows.service import FlowService
 from gateway.graphiql_page import graphiql_routes
 from gateway.index_page import index_routes
+from gateway.lifespan_state import lifespan_state
 from gateway.live_graphql import LiveGraphQL
 from gateway.observability.logging_setup import configure_logging_from
 from gateway.observability.setup import (
@@ -93,11 +95,9 @@ def create_app(settings: Settings) -> Starlette:
         schema.extensions = (*schema.extensions, lambda: OnlyTrustedDocuments(trusted))
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         runtime = Runtime.open(settings)
-        app.state.runtime = graphql.runtime = runtime
-        if subgraph is not None:
-            subgraph.runtime = runtime
+        app.state.runtime = runtime
         # What exists now (modules, the schema, the pools) lives as long as the process:
         # moved out of the collector's view, full collections stop re-walking it after
         # every few large answers (a dashboard allocates ~100k objects).
@@ -119,11 +119,10 @@ def create_app(settings: Settings) -> Starlette:
         if banner is not None:
             logger.warning(banner)
         try:
-            yield
+            # Each request's and WebSocket's scope["state"] starts as a copy of this: the
+            # views find their runtime there (gateway.lifespan_state).
+            yield lifespan_state(runtime)
         finally:
-            graphql.runtime = None
-            if subgraph is not None:
-                subgraph.runtime = None
             if graphql.rate_limiter is not None:
                 await graphql.rate_limiter.close()
             if flows is not None:

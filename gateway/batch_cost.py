@@ -17,6 +17,7 @@ from gateway.operation_choice import OperationChoice
 from schema.build import GatewaySchema
 from schema.error_codes import QUERY_REJECTED
 from schema.limits import COST_CEILING, about, estimated_cost
+from schema.strawberry_internals import graphql_schema
 
 
 def batch_cost(
@@ -29,7 +30,7 @@ def batch_cost(
         if choice.document is None or choice.ambiguous:
             continue  # it runs nothing; its own answer says why
         cost = estimated_cost(
-            schema._schema,
+            graphql_schema(schema),
             choice.document,
             operation.operation_name,
             operation.variables or {},

@@ -10,8 +10,14 @@ JSON body ``{"errors": [{"message", "extensions": {"code", ...}}]}``; a bug beco
 with ``INTERNAL_ERROR`` and nothing more. Answers served from an expired cache entry
 list it under ``extensions.stale``; ``Cache-Control: no-cache`` reads past the cache.
 
-WebSocket subscriptions, and HTTP streaming transports should any be configured, are
-left to strawberry's own view.
+WebSocket subscriptions are left to strawberry's own view; subscriptions over HTTP are
+served by ``gateway.sse`` (``/graphql/stream``), so no strawberry HTTP streaming transport
+(``protocols``: multipart subscriptions, graphql-sse) is configured on this view.
+
+The view extends strawberry through its hooks (``get_context``, ``process_result``,
+``should_render_graphql_ide``, ``render_graphql_ide``) and ``schema.execute``; only its
+ASGI entry point, ``__call__``, is its own for HTTP (see there why). The runtime (pools,
+cache) comes with each request, from the app lifespan's state (``gateway.lifespan_state``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import asyncio
 import logging
 from typing import Any
 
-from cross_web import HTTPException, StarletteRequestAdapter
+from cross_web import StarletteRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -58,16 +64,17 @@ from gateway.kept_answers import (
     count,
     declared_variables,
     etag_of,
+    keep_answer,
     keepable,
     kept_response,
     note_hit,
     tagged,
     view_of,
 )
+from gateway.lifespan_state import runtime_of
 from gateway.operation_choice import OperationChoice, choose
 from gateway.persisted_queries import PersistedQueryError, resolve_persisted_query
 from gateway.rate_limit import RateLimited, RateLimiter, client_of
-from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
@@ -78,7 +85,6 @@ from schema.context import GatewayContext
 from schema.deadline_guard import expiring_at
 from schema.document_check import document_errors
 from schema.error_codes import (
-    BAD_REQUEST,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_ERROR,
     INTERNAL_MESSAGE,
@@ -90,6 +96,7 @@ from schema.error_codes import (
     UNAUTHENTICATED,
 )
 from schema.limits import LimitChecks
+from schema.strawberry_internals import graphql_schema
 from schema.viewer import Viewer
 
 logger = logging.getLogger("supplygraph.http")
@@ -188,10 +195,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             if settings.trusted_documents
             else None
         )
-        # Set by the app's lifespan, which owns the HTTP pool and the cache.
-        self.runtime: Runtime | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # HTTP is answered here, not by strawberry's ``run``: that builds the context
+        # before anything else and then parses the body, with no hook in between, so a
+        # body past the cap (413), an Accept no GraphQL media type satisfies (406), a bad
+        # or missing token (401) and a spent rate limit (429) would all cost a context and
+        # a parse first, and its refusals are plain text, not this endpoint's JSON errors.
+        # It also has no place to answer from a kept answer without executing, to share
+        # one context and answer-size cap across a batch, or to charge a batch's cost
+        # before any operation runs. WebSockets keep strawberry's handling.
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -216,8 +229,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         adapter = StarletteRequestAdapter(request)
         if self.should_render_graphql_ide(adapter) and wants_graphiql(request):
             return await self.graphiql(request)
-        streaming = self._get_stream_transport_from_headers(request.headers)
-        if media_type is None and streaming is None:
+        if media_type is None:
             return error_response(
                 406,
                 "this endpoint answers in application/graphql-response+json or "
@@ -234,8 +246,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             await self.spend(request, requests=1)
         except RateLimited as limited:
             return self.rate_limited(limited, media_type)
-        if streaming is not None:
-            return await self.streamed(request)
         if self.should_render_graphql_ide(adapter):
             return await self.graphiql(request)
         try:
@@ -288,7 +298,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             if choice.document is None or choice.ambiguous or not operation.query:
                 continue  # it runs nothing; its own answer says why
             checked = checks.check(
-                self.schema._schema,
+                graphql_schema(self.schema),
                 choice.document,
                 operation.query,
                 operation.variables or {},
@@ -319,13 +329,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if self.graphql_ide is None:
             return error_response(404, "GraphiQL is turned off on this gateway", NOT_FOUND)
         return await self.render_graphql_ide(request)
-
-    async def streamed(self, request: Request) -> Response:
-        """An HTTP streaming transport (if one is configured): strawberry's own handling."""
-        try:
-            return await self.run(request)
-        except HTTPException as error:
-            return error_response(error.status_code, error.reason, BAD_REQUEST)
 
     async def read_operations(
         self, request: Request
@@ -359,11 +362,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def resolved(self, operation: GraphQLRequestData) -> GraphQLRequestData:
+    async def resolved(self, request: Request, operation: GraphQLRequestData) -> GraphQLRequestData:
         if self.trusted is not None:
             return self.trusted.resolve(operation)
         operation = await resolve_persisted_query(
-            operation, self.live_runtime().persisted_queries, self.refusals
+            operation, runtime_of(request).persisted_queries, self.refusals
         )
         if not operation.query:
             raise BadHttpRequest(
@@ -374,7 +377,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def answer(self, request: Request, media_type: str) -> Response:
         parsed = await self.read_operations(request)
         operations = parsed if isinstance(parsed, list) else [parsed]
-        resolved = [await self.resolved(operation) for operation in operations]
+        resolved = [await self.resolved(request, operation) for operation in operations]
         # Chosen once, before anything runs: a refused one stops the whole request.
         choices = [choose(self.schema, operation) for operation in resolved]
         for choice in choices:
@@ -384,7 +387,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if isinstance(parsed, list):
             refuse_costly_batch(self.schema, resolved, choices)
         await self.spend_cost(request, resolved, choices)
-        answers = self.live_runtime().answers if self.keeps_answers else None
+        answers = runtime_of(request).answers if self.keeps_answers else None
         if answers is not None and not isinstance(parsed, list):
             return await self.answer_keeping(request, media_type, resolved[0], choices[0], answers)
         context = await self.get_context(request, Response())
@@ -398,7 +401,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             )
         )
         bodies = [await self.response_body(request, result) for result in results]
-        await context.write_backs.settle()
+        await context.finish()
         if isinstance(parsed, list):
             # Each operation of a batch carries its own errors; the batch itself ran.
             return json_response(bodies, 200, media_type)
@@ -431,28 +434,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         body = await self.response_body(request, result)
         response = json_response(body, status_of(media_type, result), media_type)
         stale_log = request.scope["state"]["stale_log"]
-        if not (keepable(result, stale_log) and choice.operation_type is OperationType.QUERY):
-            await context.write_backs.settle()
-            return response
-        etag = etag_of(bytes(response.body))
-        if policy.write:
-            # Kept while the request's record writes finish, not one round trip after.
-            kept, _ = await asyncio.gather(
-                answers.keep(
-                    key,
-                    bytes(response.body),
-                    etag=etag,
-                    fresh_for_s=stale_log.fresh_for_s,
-                    systems=sorted(stale_log.systems),
-                    generations=lookup.generations,
-                ),
-                context.write_backs.settle(),
-            )
-            if kept:
-                count("kept")
-        else:
-            await context.write_backs.settle()
-        return tagged(response, etag, if_none_match)
+        keeps = keepable(result, stale_log) and choice.operation_type is OperationType.QUERY
+        etag = etag_of(bytes(response.body)) if keeps else None
+        # Kept while the request's record writes finish, not one round trip after.
+        keeping = (
+            [keep_answer(answers, key, bytes(response.body), etag, stale_log, lookup)]
+            if etag is not None and policy.write
+            else []
+        )
+        await context.finish(*keeping)
+        return response if etag is None else tagged(response, etag, if_none_match)
 
     async def execute_operation_of(
         self,
@@ -501,11 +492,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         named = "extensions" in params or "documentId" in params
         return not named and super().should_render_graphql_ide(request)
 
-    def live_runtime(self) -> Runtime:
-        if self.runtime is None:
-            raise RuntimeError("the gateway's lifespan has not started (or has ended)")
-        return self.runtime
-
     def viewer_of(self, request: Request | WebSocket) -> Viewer:
         viewer = request.scope.get("state", {}).get("viewer")
         if isinstance(viewer, Viewer):
@@ -518,7 +504,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
-        runtime = self.live_runtime()
+        runtime = runtime_of(request)
         policy = cache_policy_of(request)
         stale_log = StaleLog()
         request.scope.setdefault("state", {})["stale_log"] = stale_log
@@ -537,19 +523,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             write_backs=write_backs,
             limit_checks=checks if isinstance(checks, LimitChecks) else None,
         )
-
-    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        # Only strawberry's own path (streaming transports) parses here.
-        parsed = await super().parse_http_body(request)
-        if self.trusted is not None:
-            trusted = self.trusted
-            if isinstance(parsed, list):
-                return [trusted.resolve(item) for item in parsed]
-            return trusted.resolve(parsed)
-        store = self.live_runtime().persisted_queries
-        if isinstance(parsed, list):
-            return [await resolve_persisted_query(item, store, self.refusals) for item in parsed]
-        return await resolve_persisted_query(parsed, store, self.refusals)
 
     def refusals(self, query: str) -> list[str]:
         """Why ``query`` would not run; only a document that would is stored for APQ."""

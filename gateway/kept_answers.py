@@ -20,7 +20,7 @@ from starlette.responses import Response
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from cache.response_cache import CachedAnswer, View
+from cache.response_cache import CachedAnswer, Lookup, ResponseCache, View
 from cache.stale_log import StaleLog
 from gateway.http_response import content_type
 from gateway.observability.metrics import ANSWER_CACHE
@@ -69,6 +69,24 @@ def keepable(result: ExecutionResult, stale_log: StaleLog) -> bool:
         and not stale_log
         and stale_log.fresh_for_s is not None
     )
+
+
+async def keep_answer(
+    answers: ResponseCache, key: str, body: bytes, etag: str, stale_log: StaleLog, lookup: Lookup
+) -> None:
+    """Keeps a keepable answer (``keepable``) for as long as its records stay fresh."""
+    if stale_log.fresh_for_s is None:
+        return  # not keepable(): nothing says how long it stays fresh
+    kept = await answers.keep(
+        key,
+        body,
+        etag=etag,
+        fresh_for_s=stale_log.fresh_for_s,
+        systems=sorted(stale_log.systems),
+        generations=lookup.generations,
+    )
+    if kept:
+        count("kept")
 
 
 def etag_of(body: bytes) -> str:

@@ -36,6 +36,7 @@ from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
 from gateway.auth import AuthenticationError
 from gateway.graphql_view import GatewayGraphQL
+from gateway.lifespan_state import runtime_of
 from gateway.live_services import live_services_of
 from gateway.settings import Settings
 from gateway.ws_operations import OperationScopedHandler, token_expired
@@ -68,14 +69,14 @@ class LiveGraphQL(GatewayGraphQL):
         # operation of a socket in its one context, under the token of its opening.
         self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 
-    def live_services(self) -> LiveServices:
-        return live_services_of(self.live_runtime())
+    def live_services(self, request: Request | WebSocket) -> LiveServices:
+        return live_services_of(runtime_of(request))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         context = await super().get_context(request, response)
-        context.live = self.live_services()
+        context.live = self.live_services(request)
         context.request_headers = request.headers
         if isinstance(request, WebSocket):
             # A handshake's Idempotency-Key would stand for every write on the socket.
@@ -88,12 +89,14 @@ class LiveGraphQL(GatewayGraphQL):
         """One WebSocket operation's context: the connection's viewer, headers and live
         services, with loaders and cache writes of its own (reading past the cache, as
         everything on a WebSocket does)."""
-        runtime = self.live_runtime()
+        live = connection.live
+        if live is None:
+            raise RuntimeError("a WebSocket's context has its live services (get_context)")
         stale_log = StaleLog()
         write_backs = WriteBacks()
 
         def make_loaders() -> Loaders:
-            return runtime.loaders_for(NO_CACHE_POLICY, stale_log, write_backs)
+            return live.loaders_for(NO_CACHE_POLICY, stale_log, write_backs)
 
         return dataclasses.replace(
             connection, loaders=make_loaders(), make_loaders=make_loaders, write_backs=write_backs
@@ -102,11 +105,12 @@ class LiveGraphQL(GatewayGraphQL):
     def stream_context(self, request: Request, viewer: Viewer) -> GatewayContext:
         """The context of a subscription streamed over HTTP (``gateway.sse``): it reads
         past the cache, as a WebSocket's does."""
-        live = self.live_services()
+        runtime = runtime_of(request)
+        live = live_services_of(runtime)
         return GatewayContext(
             config=self.settings.schema_config(),
             viewer=viewer,
-            clients=self.live_runtime().clients,
+            clients=runtime.clients,
             loaders=live.uncached_loaders(),
             make_loaders=live.uncached_loaders,
             live=live,

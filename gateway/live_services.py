@@ -21,6 +21,7 @@ def live_services_of(runtime: Runtime) -> LiveServices:
         order_events=runtime.order_events,
         stock_alerts=runtime.stock_alerts,
         uncached_loaders=uncached_loaders,
+        loaders_for=runtime.loaders_for,
         subscription_open=subscription_open,
         flow_runs=runtime.flow_runs,
     )

@@ -6,8 +6,11 @@ Opened by the app's lifespan and closed there. Nothing here knows about a reques
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.client import HTTPResponse
+from http.cookiejar import Cookie, CookieJar
 
 import httpx
 
@@ -65,18 +68,25 @@ def open_flow_log(
     )
 
 
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing.
+class NoCookieJar(CookieJar):
+    """A cookie jar that keeps nothing, handed to httpx through its public ``cookies=``.
 
     The upstream client is shared by every request of every user: a cookie one upstream
-    answer set must never ride along on the calls made for someone else. (Reading each
-    answer for cookies also cost ~0.05 ms of CPU per call.)
+    answer set must never ride along on the calls made for someone else. httpx keeps a
+    ``CookieJar`` it is given as its jar (a ``dict`` or ``httpx.Cookies`` it would copy),
+    and ``extract_cookies`` / ``add_cookie_header`` are the jar's documented entry
+    points. Refusing here rather than by a ``CookiePolicy`` also skips parsing each
+    answer's ``Set-Cookie`` headers: httpx still wraps each answer for the jar, ~0.02 ms
+    of CPU per call, against ~0.04-0.08 ms with a jar that reads them.
     """
 
-    def extract_cookies(self, response: httpx.Response) -> None:
+    def extract_cookies(self, response: HTTPResponse, request: urllib.request.Request) -> None:
         return None
 
-    def set_cookie_header(self, request: httpx.Request) -> None:
+    def add_cookie_header(self, request: urllib.request.Request) -> None:
+        return None
+
+    def set_cookie(self, cookie: Cookie) -> None:
         return None
 
 
@@ -86,7 +96,7 @@ def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_keepalive,
     )
-    client = httpx.AsyncClient(
+    return httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.upstream_read_timeout_s, connect=settings.upstream_connect_timeout_s
         ),
@@ -97,10 +107,8 @@ def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
             else None
         ),
         follow_redirects=False,
+        cookies=NoCookieJar(),
     )
-    # httpx has no switch for its jar; its setter would copy ours into a plain one.
-    client._cookies = _NoCookies()
-    return client
 
 
 @dataclass

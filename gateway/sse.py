@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -192,17 +192,22 @@ class SubscriptionStream:
             first = pending.result()
             if isinstance(first, PreExecutionError):
                 await results.aclose()
+                await context.finish()
                 errors = first.errors or []
                 return refusal(status_for(errors), [with_code(error).formatted for error in errors])
         return StreamingResponse(
-            self.events(pending, results), media_type="text/event-stream", headers=STREAM_HEADERS
+            self.events(pending, results, context.finish),
+            media_type="text/event-stream",
+            headers=STREAM_HEADERS,
         )
 
     async def events(
         self,
         pending: asyncio.Future[ExecutionResult | None] | None,
         results: AsyncGenerator[ExecutionResult, None],
+        finish: Callable[[], Awaitable[None]],
     ) -> AsyncIterator[bytes]:
+        """The stream's events; ``finish`` (the request's exit work) once it ends."""
         try:
             while pending is not None:
                 done, _ = await asyncio.wait({pending}, timeout=self.keepalive_s)
@@ -223,3 +228,4 @@ class SubscriptionStream:
                 with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
                     await pending
             await results.aclose()
+            await finish()

@@ -103,8 +103,8 @@ class OperationScopedHandler(BaseGraphQLTransportWSHandler[GatewayContext, None]
             self.operations.pop(operation.id, None)
             raise
         finally:
-            # The cache writes this operation's reads started finish before it is forgotten.
-            await context.write_backs.settle()
+            # Its execution has ended: what must follow it (schema.context) runs here.
+            await context.finish()
 
     def operation_context(self) -> GatewayContext:
         view = cast("LiveGraphQL", self.view)

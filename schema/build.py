@@ -26,6 +26,7 @@ from schema.mutation import Mutation
 from schema.parse_cache import CachedParse, DocumentParser
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
+from schema.strawberry_internals import graphql_schema
 from schema.stream_errors import StreamErrorCodes
 from schema.subscription import Subscription
 
@@ -90,17 +91,17 @@ def create_schema(
             execution_context_class=capped_at(query_limits.max_answer_fields),
         )
     if federation:
-        name_entities_by_class(schema._schema)
+        name_entities_by_class(graphql_schema(schema))
     schema.parser = parser
     schema.limits = replace(
         query_limits,
-        list_sizes=list_sizes(schema._schema, list_size_overrides, query_limits.list_sizes),
+        list_sizes=list_sizes(graphql_schema(schema), list_size_overrides, query_limits.list_sizes),
     )
     if not introspection:
         schema.extra_validation_rules = (NoSchemaIntrospectionCustomRule,)
     schema.error_sampler = Sampler()
-    use_lean_resolvers(schema._schema, skip_types={"Subscription"})
-    apply_policy(schema._schema)
+    use_lean_resolvers(graphql_schema(schema), skip_types={"Subscription"})
+    apply_policy(graphql_schema(schema))
     return schema
 
 

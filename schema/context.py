@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -53,6 +53,21 @@ class GatewayContext:
     def renew_loaders(self) -> None:
         """Forget what this context has read: a long-lived subscription re-reads live data."""
         self.loaders = self.make_loaders()
+
+    async def finish(self, *alongside: Awaitable[object]) -> None:
+        """What must be done once this request's execution has ended, before it answers.
+
+        The one place for it: each path that executes calls it once, when its execution
+        ends (an HTTP request, one operation or a batch, kept answer or not; a WebSocket
+        operation; a subscription streamed over HTTP). Today that is the cache writes its
+        loaders started (``cache.write_backs``): whatever a client is told is in the cache
+        by the time it hears it. ``alongside``: the endpoint's own work that may overlap
+        it (an answer is kept while the record writes finish, not one round trip after).
+        """
+        if alongside:
+            await asyncio.gather(*alongside, self.write_backs.settle())
+        else:
+            await self.write_backs.settle()
 
 
 Info: TypeAlias = StrawberryInfo[GatewayContext, None]

@@ -10,6 +10,7 @@ from graphql import GraphQLError, specified_rules, validate
 
 from schema.build import GatewaySchema
 from schema.limits import breaches
+from schema.strawberry_internals import graphql_schema
 
 
 def document_errors(schema: GatewaySchema, query: str) -> list[str]:
@@ -23,7 +24,8 @@ def document_errors(schema: GatewaySchema, query: str) -> list[str]:
     except GraphQLError as error:
         return [error.message]
     rules = [*specified_rules, *schema.extra_validation_rules]
-    errors = [error.message for error in validate(schema._schema, document, rules)]
+    built = graphql_schema(schema)
+    errors = [error.message for error in validate(built, document, rules)]
     if errors:
         return errors
-    return [error.message for error in breaches(schema._schema, document, {}, schema.limits)]
+    return [error.message for error in breaches(built, document, {}, schema.limits)]

@@ -20,8 +20,9 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types import Info
 from strawberry.types.field import StrawberryField
+
+from schema.strawberry_internals import info_for
 
 Resolver = Callable[..., Any]
 
@@ -65,7 +66,7 @@ def lean_resolver(field: GraphQLField) -> Resolver | None:
     if info_parameter is not None and names == ["self", info_parameter.name]:
 
         def resolve_with_info(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
-            return method(source, Info(_raw_info=info, _field=definition))
+            return method(source, info_for(info, definition))
 
         return resolve_with_info
     return None

@@ -52,6 +52,7 @@ from strawberry.extensions import SchemaExtension
 from cache.documents import DocumentCache
 from core.errors import QueryRejectedError
 from schema.list_sizes import DEFAULT_LIST_SIZE, LIST_SIZES, ListSize
+from schema.strawberry_internals import graphql_schema
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 # Past this a cost is "more than any limit": a fragment bomb's 2**2000 stays a small int.
@@ -453,7 +454,7 @@ class EnforceQueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.pre_execution_errors is None and context.graphql_document is not None:
-            schema = context.schema._schema
+            schema = graphql_schema(context.schema)
             variables = context.variables or {}
             document = context.graphql_document
             checks = getattr(context.context, "limit_checks", None)
@@ -484,7 +485,7 @@ class EnforceQueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
-        schema = context.schema._schema
+        schema = graphql_schema(context.schema)
 
         def validated_now(_: str) -> list[GraphQLError]:
             return list(validate(schema, document, context.validation_rules))

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cache.codec import ValueCodec
 from cache.invalidation import Invalidator
+from cache.policy import RequestCachePolicy
+from cache.stale_log import StaleLog
+from cache.write_backs import WriteBacks
 from core.records import StockLevelRecord
 
 if TYPE_CHECKING:
@@ -80,6 +83,9 @@ class LiveServices:
     order_events: OrderChangeFeed
     stock_alerts: StockAlertFeed
     uncached_loaders: Callable[[], Loaders]
+    # A request's loaders on a cache policy, stale log and cache writes of its own
+    # (``Runtime.loaders_for``): each WebSocket operation's (``gateway.ws_operations``).
+    loaders_for: Callable[[RequestCachePolicy, StaleLog, WriteBacks | None], Loaders]
     # Counts one open subscription for as long as its block runs (a metric of the gateway).
     subscription_open: Callable[[], AbstractContextManager[None]]
     # What the cross-system flows did (gateway.flows.runs); None without Redis.

@@ -31,6 +31,7 @@ from graphql.execution.values import (
 )
 
 from schema.context import Info
+from schema.strawberry_internals import resolve_info
 
 
 class Selection:
@@ -53,7 +54,7 @@ class Selection:
     @classmethod
     def of(cls, info: Info) -> Selection:
         """What is selected below the field being resolved."""
-        raw = info._raw_info
+        raw = resolve_info(info)
         object_type = get_named_type(raw.return_type)
         variables: Any = raw.variable_values
         if not isinstance(variables, VariableValues):
@@ -74,7 +75,7 @@ class Selection:
         ``_entities`` returns a union, so each entity type is selected by fragments of its
         own (``... on Order { status }``); those on other types say nothing about it.
         """
-        raw = info._raw_info
+        raw = resolve_info(info)
         nodes = [
             FieldNode(
                 name=node.name,

@@ -20,6 +20,7 @@ from gateway.flows.engine import FlowEngine, FlowFailed
 from gateway.flows.events import BadEvent, DomainEvent
 from gateway.runtime import Runtime
 from schema.flow_runs import FlowRunRecord
+from schema.strawberry_internals import graphql_schema
 
 logger = logging.getLogger("supplygraph.flows")
 
@@ -34,7 +35,7 @@ class FlowService:
         self.names = runtime.event_log.names
         self.runs = runtime.flow_runs
         self.flows: dict[str, Flow] = {
-            flow.name: flow for flow in load_flows(schema._schema, settings.flows)
+            flow.name: flow for flow in load_flows(graphql_schema(schema), settings.flows)
         }
         self.engine = FlowEngine(schema, runtime)
         config = ConsumerConfig(

@@ -166,8 +166,13 @@ def test_a_refused_stream_is_a_json_answer_with_an_error_status(
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
 
-async def test_an_idle_stream_sends_keepalive_comments_and_completes_with_its_source():
+async def test_an_idle_stream_sends_keepalives_completes_with_its_source_and_then_finishes():
     release = asyncio.Event()
+    exits = 0
+
+    async def finish() -> None:
+        nonlocal exits
+        exits += 1
 
     async def results() -> AsyncGenerator[ExecutionResult, None]:
         await release.wait()
@@ -176,9 +181,10 @@ async def test_an_idle_stream_sends_keepalive_comments_and_completes_with_its_so
     stream = SubscriptionStream(view=None, keepalive_s=0.01)  # type: ignore[arg-type]
     first: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
     first.set_result(ExecutionResult(data={"n": 1}, errors=None))
-    chunks = stream.events(first, results())
+    chunks = stream.events(first, results(), finish)
     assert await anext(chunks) == b'event: next\ndata: {"data":{"n":1}}\n\n'
     assert await anext(chunks) == KEEPALIVE_COMMENT
     release.set()
     received = [chunk async for chunk in chunks if chunk != KEEPALIVE_COMMENT]
     assert received == [b'event: next\ndata: {"data":{"n":2}}\n\n', COMPLETE_EVENT]
+    assert exits == 1  # the request's exit work ran once, when the stream ended

@@ -65,6 +65,7 @@ async def test_a_cookie_an_upstream_sets_never_rides_along_on_later_calls(transp
     try:
         for _ in range(3):
             assert (await client.get(f"http://127.0.0.1:{port}/")).text == "ok"
+        assert len(client.cookies) == 0  # nothing kept, not merely nothing sent
     finally:
         await client.aclose()
         server.close()
