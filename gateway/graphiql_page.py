@@ -10,8 +10,6 @@ that secret, so showing it reveals nothing).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 from pathlib import Path
 
@@ -19,10 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.auth import issue_token
-from gateway.compression import accepted_encoding, encode
+from gateway.page_files import demo_token, file_response
 from gateway.settings import Settings
-from gateway.tracking_page import is_demo
 
 STATIC = Path(__file__).parent / "static"
 ASSETS_DIR = STATIC / "graphiql"
@@ -43,15 +39,11 @@ PAGE_HEADERS = {
     # The demo token in it is issued per page load.
     "Cache-Control": "no-store",
 }
-ASSET_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
 # Licence files are served too: whoever gets the code may read its terms.
 ASSETS = frozenset(
     path.name
     for path in ASSETS_DIR.iterdir()
-    if path.suffix in ASSET_TYPES or path.name.startswith("LICENSE.")
+    if path.suffix in (".js", ".css") or path.name.startswith("LICENSE.")
 )
 # Vendored files change only with the package; page.js carries no version in its URL.
 ASSET_MAX_AGE_S = 3600
@@ -59,13 +51,8 @@ ASSET_MAX_AGE_S = 3600
 
 def page_config(settings: Settings) -> dict[str, str]:
     config = {"query": EXAMPLES, "headers": ""}
-    if is_demo(settings) and settings.jwt_secret is not None:
-        token = issue_token(
-            settings.jwt_secret.get_secret_value(),
-            "demo-staff",
-            DEMO_STAFF_SCOPES,
-            lifetime_s=DEMO_TOKEN_LIFETIME_S,
-        )
+    token = demo_token(settings, "demo-staff", DEMO_STAFF_SCOPES, lifetime_s=DEMO_TOKEN_LIFETIME_S)
+    if token is not None:
         config["headers"] = json.dumps({"Authorization": f"Bearer {token}"}, indent=2)
     return config
 
@@ -81,13 +68,6 @@ def graphiql_page(settings: Settings) -> Response:
     return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
-@functools.cache
-def encoded_asset(name: str, encoding: str | None) -> bytes:
-    """An asset's bytes in ``encoding``, compressed once per process: compressing the
-    3.5 MB GraphiQL bundle takes ~250 ms of CPU, too much to spend on every page load."""
-    return encode((ASSETS_DIR / name).read_bytes(), encoding)
-
-
 def graphiql_routes(settings: Settings) -> list[BaseRoute]:
     """The IDE's assets; none when ``GATEWAY_GRAPHIQL=0`` (the page itself is off then)."""
     if not settings.graphiql:
@@ -97,22 +77,10 @@ def graphiql_routes(settings: Settings) -> list[BaseRoute]:
         name = request.path_params["name"]
         if name not in ASSETS:
             return JSONResponse({"error": "not found"}, status_code=404)
-        media_type = ASSET_TYPES.get(Path(name).suffix, "text/plain; charset=utf-8")
-        encoding = (
-            accepted_encoding(request.headers.get("accept-encoding", ""))
-            if settings.compression
-            else None
-        )
-        # Off the event loop the first time; from memory after that.
-        body = await asyncio.to_thread(encoded_asset, name, encoding)
         headers = {
             "Cache-Control": f"public, max-age={ASSET_MAX_AGE_S}",
             "X-Content-Type-Options": "nosniff",
-            "Vary": "Accept-Encoding",
         }
-        if encoding is not None:
-            # gateway.compression leaves an answer that has its encoding already alone.
-            headers["Content-Encoding"] = encoding
-        return Response(body, media_type=media_type, headers=headers)
+        return await file_response(request, ASSETS_DIR / name, settings, headers)
 
     return [Route("/graphiql/{name:str}", graphiql_asset, methods=["GET", "HEAD"])]

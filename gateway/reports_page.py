@@ -7,25 +7,21 @@ vendored from its npm release (``static/reports/VENDORED.md``): no CDN. The page
 
 Its queries are staff-only, so it needs a staff token, entered as on ``/track``.
 ``/reports/demo-token`` hands out one only when the gateway verifies tokens with the demo's
-published secret (``tracking_page.is_demo``): anyone can sign tokens with that secret, so
+published secret (``page_files.demo_token``): anyone can sign tokens with that secret, so
 handing one out reveals nothing. Elsewhere it answers 404 and the page asks for a token.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.auth import issue_token
-from gateway.compression import accepted_encoding, encode
 from gateway.graphiql_page import DEMO_STAFF_SCOPES
+from gateway.page_files import MEDIA_TYPES, demo_token, file_response
 from gateway.settings import Settings
-from gateway.tracking_page import is_demo
 
 ASSETS_DIR = Path(__file__).parent / "static" / "reports"
 DEMO_TOKEN_LIFETIME_S = 3600
@@ -44,12 +40,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".md": "text/plain; charset=utf-8",
-}
 PAGE = "reports.html"
 # Licence and notice files are served too: whoever gets the code may read its terms.
 ASSETS = frozenset(
@@ -58,12 +48,6 @@ ASSETS = frozenset(
     if path.name != PAGE
     and (path.suffix in MEDIA_TYPES or path.name.startswith(("LICENSE", "NOTICE")))
 )
-
-
-@functools.cache
-def encoded_asset(name: str, encoding: str | None) -> bytes:
-    """An asset's bytes in ``encoding``, compressed once per process (ECharts is 1 MB)."""
-    return encode((ASSETS_DIR / name).read_bytes(), encoding)
 
 
 def reports_routes(settings: Settings) -> list[BaseRoute]:
@@ -76,33 +60,18 @@ def reports_routes(settings: Settings) -> list[BaseRoute]:
         name = request.path_params["name"]
         if name not in ASSETS:
             return JSONResponse({"error": "not found"}, status_code=404)
-        encoding = (
-            accepted_encoding(request.headers.get("accept-encoding", ""))
-            if settings.compression
-            else None
-        )
-        # Off the event loop the first time; from memory after that.
-        body = await asyncio.to_thread(encoded_asset, name, encoding)
-        headers = {**PAGE_HEADERS, "Vary": "Accept-Encoding"}
-        if encoding is not None:
-            # gateway.compression leaves an answer that has its encoding already alone.
-            headers["Content-Encoding"] = encoding
-        media_type = MEDIA_TYPES.get(Path(name).suffix, "text/plain; charset=utf-8")
-        return Response(body, media_type=media_type, headers=headers)
+        return await file_response(request, ASSETS_DIR / name, settings, PAGE_HEADERS)
 
-    async def demo_token(request: Request) -> Response:
-        if not is_demo(settings) or settings.jwt_secret is None:
-            return JSONResponse({"error": "no demo token on this gateway"}, status_code=404)
-        token = issue_token(
-            settings.jwt_secret.get_secret_value(),
-            "demo-reports-page",
-            DEMO_STAFF_SCOPES,
-            lifetime_s=DEMO_TOKEN_LIFETIME_S,
+    async def staff_demo_token(request: Request) -> Response:
+        token = demo_token(
+            settings, "demo-reports-page", DEMO_STAFF_SCOPES, lifetime_s=DEMO_TOKEN_LIFETIME_S
         )
+        if token is None:
+            return JSONResponse({"error": "no demo token on this gateway"}, status_code=404)
         return JSONResponse({"token": token}, headers={"Cache-Control": "no-store"})
 
     return [
         Route("/reports", page, methods=["GET"]),
-        Route("/reports/demo-token", demo_token, methods=["GET"]),
+        Route("/reports/demo-token", staff_demo_token, methods=["GET"]),
         Route("/reports/{name:str}", asset, methods=["GET", "HEAD"]),
     ]

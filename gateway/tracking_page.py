@@ -3,10 +3,8 @@
 Plain HTML, CSS and one script from ``gateway/static`` (no build step). The page follows
 an order through the ``orderTrackingUpdated`` subscription; see ``static/track.js``.
 
-``/track/demo-token`` hands out a customer token, but only when the gateway verifies
-tokens with the demo's published secret (``supplygraph serve`` without upstream URLs):
-anyone can sign tokens with that secret anyway, so handing one out reveals nothing.
-Elsewhere it answers 404 and the page asks for a token.
+``/track/demo-token`` hands out a customer token in the demo only
+(``page_files.demo_token``); elsewhere it answers 404 and the page asks for a token.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.auth import issue_token
+from gateway.page_files import demo_token
 from gateway.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -45,13 +43,6 @@ def asset(name: str) -> Response:
     return Response((STATIC / name).read_bytes(), media_type=ASSETS[name], headers=PAGE_HEADERS)
 
 
-def is_demo(settings: Settings) -> bool:
-    from gateway.cli import DEMO_JWT_SECRET
-
-    secret = settings.jwt_secret
-    return secret is not None and secret.get_secret_value() == DEMO_JWT_SECRET
-
-
 def tracking_routes(settings: Settings) -> list[BaseRoute]:
     async def page(request: Request) -> Response:
         return asset("track.html")
@@ -62,16 +53,16 @@ def tracking_routes(settings: Settings) -> list[BaseRoute]:
             return JSONResponse({"error": "not found"}, status_code=404)
         return asset(name)
 
-    async def demo_token(request: Request) -> Response:
-        if not is_demo(settings) or settings.jwt_secret is None:
-            return JSONResponse({"error": "no demo token on this gateway"}, status_code=404)
-        token = issue_token(
-            settings.jwt_secret.get_secret_value(),
+    async def customer_demo_token(request: Request) -> Response:
+        token = demo_token(
+            settings,
             "demo-tracking-page",
             "crm:read erp:read scm:read",
             customer_id=DEMO_CUSTOMER,
             lifetime_s=DEMO_TOKEN_LIFETIME_S,
         )
+        if token is None:
+            return JSONResponse({"error": "no demo token on this gateway"}, status_code=404)
         return JSONResponse(
             {"token": token, "customerId": DEMO_CUSTOMER},
             headers={"Cache-Control": "no-store"},
@@ -79,6 +70,6 @@ def tracking_routes(settings: Settings) -> list[BaseRoute]:
 
     return [
         Route("/track", page, methods=["GET"]),
-        Route("/track/demo-token", demo_token, methods=["GET"]),
+        Route("/track/demo-token", customer_demo_token, methods=["GET"]),
         Route("/track/{name:str}", static_file, methods=["GET"]),
     ]

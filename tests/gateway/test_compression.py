@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from gateway.compression import accepted_encoding
-from gateway.graphiql_page import ASSETS_DIR, encoded_asset
+from gateway.graphiql_page import ASSETS_DIR
+from gateway.page_files import encoded_file
 from tests.gateway.live_helpers import Gateway
 from tests.gateway_fixtures import gateway_settings
 
@@ -70,9 +71,9 @@ def test_the_graphiql_bundle_goes_compressed(gateway):
 def test_a_graphiql_file_is_compressed_once_per_process(gateway):
     url = f"{gateway.url}/graphiql/react-dom.production.min.js"
     first = httpx.get(url, headers={"Accept-Encoding": "gzip"})
-    before = encoded_asset.cache_info()
+    before = encoded_file.cache_info()
     again = httpx.get(url, headers={"Accept-Encoding": "gzip"})
-    after = encoded_asset.cache_info()
+    after = encoded_file.cache_info()
     assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
     assert again.content == first.content and again.headers["content-encoding"] == "gzip"
     assert (ASSETS_DIR / "react-dom.production.min.js").read_bytes() == again.content
