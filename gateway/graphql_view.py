@@ -28,6 +28,7 @@ from typing import Any
 
 from cross_web import StarletteRequestAdapter
 from graphql import GraphQLError
+from starlette.datastructures import Address
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -271,10 +272,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def spend(self, request: Request, *, requests: int = 0, cost: int = 0) -> None:
         """``RateLimited`` when the client's budget for this window would be passed."""
+        await self.spend_as(self.viewer_of(request), request.client, requests=requests, cost=cost)
+
+    async def spend_as(
+        self, viewer: Viewer, address: Address | None, *, requests: int = 0, cost: int = 0
+    ) -> None:
+        """``spend`` for a caller known by its viewer and address: also a subscription's,
+        over a WebSocket (each operation) or an event stream (each stream)."""
         limiter = self.rate_limiter
         if limiter is None:
             return
-        client = client_of(self.viewer_of(request), request.client.host if request.client else None)
+        client = client_of(viewer, address.host if address else None)
         refusal = await limiter.spend(client, requests=requests, cost=cost)
         if refusal is not None:
             raise RateLimited(refusal)

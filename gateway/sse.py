@@ -37,6 +37,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from gateway.auth import AuthenticationError
 from gateway.live_graphql import LiveGraphQL
+from gateway.rate_limit import RateLimited
 from schema.error_codes import with_code
 
 KEEPALIVE_S = 15.0
@@ -164,6 +165,11 @@ class SubscriptionStream:
             viewer = await self.view.authenticator.authenticate(authorization_of(request))
         except AuthenticationError as error:
             return refusal(401, [error_entry(str(error), "UNAUTHENTICATED")])
+        try:
+            # A stream counts as one request against its client's rate limit, as over HTTP.
+            await self.view.spend_as(viewer, request.client, requests=1)
+        except RateLimited as limited:
+            return self.view.rate_limited(limited, None)
         try:
             query, variables, operation_name = await operation_of(
                 request, self.view.settings.max_body_bytes

@@ -11,6 +11,10 @@ socket is closed with 4403, the protocol's "Forbidden" (4401 is for subscribing 
 the acknowledgement, a client bug). The client reconnects with a new token in
 ``connection_init``. A subscription already running ends at the token's expiry on its own
 (``schema.subscription``).
+
+Each operation also counts as one request against its client's rate limit, as over HTTP:
+past the budget it gets an ``error`` message (``RATE_LIMITED``, with ``retryAfter``) and
+the socket stays open, so one socket cannot start subscriptions without bound.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 from typing import TYPE_CHECKING, cast
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -33,8 +38,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.utils.aio import aclosing
 
 from gateway.http_request import holds_lone_surrogate
+from gateway.rate_limit import RateLimited
 from schema.context import GatewayContext
-from schema.error_codes import BAD_REQUEST, UNAUTHENTICATED
+from schema.error_codes import BAD_REQUEST, RATE_LIMITED, UNAUTHENTICATED
 
 if TYPE_CHECKING:
     from gateway.live_graphql import LiveGraphQL
@@ -49,6 +55,17 @@ NOT_TEXT_ERROR = GraphQLError(
     "the operation holds a lone UTF-16 surrogate (such as \\ud800), which is not Unicode text",
     extensions={"code": BAD_REQUEST},
 )
+
+
+def rate_limited_error(limited: RateLimited) -> GraphQLError:
+    refusal = limited.refusal
+    extensions = {
+        "code": RATE_LIMITED,
+        "limit": refusal.limit,
+        "value": refusal.value,
+        "retryAfter": refusal.retry_after_s,
+    }
+    return GraphQLError(limited.message, extensions=extensions)
 
 
 def token_expired(context: GatewayContext, now: float) -> bool:
@@ -76,7 +93,22 @@ class OperationScopedHandler(BaseGraphQLTransportWSHandler[GatewayContext, None]
             await self.send_message(ErrorMessage(id=message["id"], type="error", payload=payload))
             await self.websocket.close(code=FORBIDDEN_CLOSE_CODE, reason="the token has expired")
             return
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            try:
+                await self.spend_one_request()
+            except RateLimited as limited:
+                payload = [rate_limited_error(limited).formatted]
+                await self.send_message(
+                    ErrorMessage(id=message["id"], type="error", payload=payload)
+                )
+                return
         await super().handle_subscribe(message)
+
+    async def spend_one_request(self) -> None:
+        view = cast("LiveGraphQL", self.view)
+        socket = getattr(self.websocket, "ws", None)
+        address = socket.client if isinstance(socket, WebSocket) else None
+        await view.spend_as(self.context.viewer, address, requests=1)
 
     async def run_operation(self, operation: Operation[GatewayContext, None]) -> None:
         """The base class's ``run_operation`` with ``context_value`` made per operation."""

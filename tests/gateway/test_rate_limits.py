@@ -5,6 +5,8 @@ Each test's gateways get a cache prefix of their own, so their counts start at z
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -13,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from gql import GraphQLRequest
+from gql.transport.exceptions import TransportQueryError
 from graphql import parse
 
 import schema.limits
@@ -22,6 +26,8 @@ from gateway.server_thread import ThreadedServer
 from schema.build import create_schema
 from schema.limits import estimated_cost
 from tests.cache.private_redis import free_port
+from tests.gateway.live_helpers import Gateway, secured_settings, websocket_session
+from tests.gateway.live_helpers import token as raw_token
 from tests.gateway_fixtures import JWT_SECRET, SimCounters, gateway_settings
 
 ORDER = '{ order(id: "SO-100001") { id status customer { name } } }'
@@ -185,3 +191,46 @@ def test_without_redis_the_counts_are_kept_in_the_process(simulators, prefix):
 
     assert statuses == [200, 200, 429]
     assert other == 200
+
+
+async def test_each_websocket_operation_counts_as_a_request_and_past_the_budget_gets_its_error(
+    simulators, prefix
+):
+    settings = secured_settings(
+        simulators, cache_prefix=prefix, rate_limit_requests=3, rate_limit_window_s=30
+    )
+    with Gateway(settings) as gateway:
+        async with websocket_session(gateway, raw_token("crm:read", subject="carol")) as session:
+            request = GraphQLRequest(ORDER)
+            answers = [await session.execute(request) for _ in range(3)]
+            with pytest.raises(TransportQueryError) as refused:
+                await session.execute(request)
+            # The socket stays open (the budget ran out, not the connection): the next
+            # operation on it gets its own refusal rather than a closed connection.
+            with pytest.raises(TransportQueryError) as again:
+                await session.execute(request)
+        # Another client's budget is its own, over HTTP as well.
+        other = await asyncio.to_thread(ask, gateway.url, token("dave"))
+
+    assert [answer["order"]["id"] for answer in answers] == ["SO-100001"] * 3
+    [error] = refused.value.errors or []
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["limit"] == "requests" and error["extensions"]["value"] == 3
+    assert 1 <= error["extensions"]["retryAfter"] <= 30
+    assert [e["extensions"]["code"] for e in again.value.errors or []] == ["RATE_LIMITED"]
+    assert other.status_code == 200
+
+
+def test_an_event_stream_counts_as_a_request_and_past_the_budget_gets_429(simulators, prefix):
+    subscription = "subscription($id: ID!) { orderTrackingUpdated(orderId: $id) { stage } }"
+    params = {"query": subscription, "variables": json.dumps({"id": "SO-100001"})}
+    with limited(simulators, prefix, rate_limit_requests=2, rate_limit_window_s=30) as gateway:
+        spent = [ask(gateway.url, token("erin")) for _ in range(2)]
+        refused = httpx.get(
+            f"{gateway.url}/graphql/stream", params=params, headers=token("erin"), timeout=30
+        )
+
+    assert [response.status_code for response in spent] == [200, 200]
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 30
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
