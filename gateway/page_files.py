@@ -19,10 +19,14 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from gateway.auth import issue_token
 from gateway.compression import accepted_encoding, encode
 from gateway.settings import Settings
+
+THEME = Path(__file__).parent / "static" / "theme.css"
+THEME_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -81,3 +85,12 @@ def demo_token(
         customer_id=customer_id,
         lifetime_s=lifetime_s,
     )
+
+
+def theme_routes(settings: Settings) -> list[BaseRoute]:
+    """``/theme.css``: the colours, type and resets of /track and /reports, written once."""
+
+    async def theme(request: Request) -> Response:
+        return await file_response(request, THEME, settings, THEME_HEADERS)
+
+    return [Route("/theme.css", theme, methods=["GET", "HEAD"])]
