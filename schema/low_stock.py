@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import strawberry
 
-from core.errors import InputValidationError
 from core.records import ProductRecord, StockLevelRecord
 from resolvers.fetchers import CATALOG_KEY
 from schema import prefetch
@@ -22,7 +21,7 @@ from schema.context import Info
 from schema.coverage import available_quantity
 from schema.customers import PageInfo
 from schema.lookahead import Selection
-from schema.paging import PagePosition, decode_cursor, encode_cursor
+from schema.paging import PagePosition, encode_cursor, page_start
 from schema.products import InventoryLevel, Product
 
 MAX_LOW_STOCK_PAGE = 200
@@ -66,11 +65,7 @@ def is_below_reorder_point(level: StockLevelRecord) -> bool:
 async def low_stock_page(
     info: Info, first: int, after: str | None, warehouse: str | None
 ) -> StockShortfallConnection:
-    if not 0 <= first <= MAX_LOW_STOCK_PAGE:
-        raise InputValidationError(
-            f"`first` must be between 0 and {MAX_LOW_STOCK_PAGE}", {"first": "out of range"}
-        )
-    skip = decode_cursor(after).skip if after else 0
+    skip = page_start(first, after, MAX_LOW_STOCK_PAGE).skip
     loaders = info.context.loaders
     # The SCM cannot list its skus: they are those of the ERP's catalogue (one cached entry,
     # shared with productList).

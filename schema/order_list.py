@@ -17,10 +17,7 @@ from schema.context import Info
 from schema.customers import PageInfo
 from schema.lookahead import Selection
 from schema.orders import Order, OrderStatus
-from schema.paging import PagePosition, decode_cursor, encode_cursor
-
-# The CRM serves at most this many orders per page.
-MAX_PAGE_SIZE = 200
+from schema.paging import MAX_PAGE_SIZE, crm_window, page_start
 
 
 @strawberry.type
@@ -43,15 +40,11 @@ async def order_page(
     first: int,
     after: str | None,
 ) -> OrderConnection:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InputValidationError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}", {"first": "out of range"}
-        )
+    start = page_start(first, after)
     if created_from is not None and created_to is not None and created_to <= created_from:
         raise InputValidationError(
             "`createdTo` must be after `createdFrom`", {"createdTo": "not after createdFrom"}
         )
-    start = decode_cursor(after) if after else PagePosition(crm_cursor=None, skip=0)
     if first == 0:
         return OrderConnection(edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after))
     loaders = info.context.loaders
@@ -66,23 +59,16 @@ async def order_page(
     )
     if page is None:
         raise UpstreamBadResponse("crm", "the CRM answered an order feed page with nothing")
+    window = crm_window(page.records, page.next_cursor, start, first, after)
     edges = []
-    for index, record in enumerate(page.records[start.skip : start.skip + first], start.skip):
+    for cursor, record in window.items:
         loaders.order.prime(record.id, record)
-        cursor = encode_cursor(PagePosition(crm_cursor=start.crm_cursor, skip=index + 1))
         edges.append(OrderEdge(cursor=cursor, node=Order(record=record)))
-    reached_page_end = start.skip + len(edges) >= len(page.records)
-    if reached_page_end and page.next_cursor is not None:
-        end_cursor: str | None = encode_cursor(PagePosition(crm_cursor=page.next_cursor, skip=0))
-    else:
-        end_cursor = edges[-1].cursor if edges else after
-    has_next = page.next_cursor is not None or not reached_page_end
     await prefetch.walk(
         info.context,
         "Order",
         [edge.node.record for edge in edges],
         Selection.of(info)["edges"]["node"],
     )
-    return OrderConnection(
-        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor)
-    )
+    page_info = PageInfo(has_next_page=window.has_next_page, end_cursor=window.end_cursor)
+    return OrderConnection(edges=edges, page_info=page_info)

@@ -17,10 +17,9 @@ from schema import prefetch
 from schema.context import Info
 from schema.customers import PageInfo
 from schema.lookahead import Selection
-from schema.paging import PagePosition, decode_cursor, encode_cursor
+from schema.paging import PagePosition, encode_cursor, page_start
 from schema.products import Product
 
-MAX_PAGE_SIZE = 200
 MAX_SEARCH_LENGTH = 100
 
 
@@ -43,15 +42,11 @@ def matches(record: ProductRecord, needle: str) -> bool:
 async def product_page(
     info: Info, search: str | None, first: int, after: str | None
 ) -> ProductConnection:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InputValidationError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}", {"first": "out of range"}
-        )
+    start = page_start(first, after)
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
         raise InputValidationError(
             f"`search` is at most {MAX_SEARCH_LENGTH} characters", {"search": "too long"}
         )
-    start = decode_cursor(after) if after else PagePosition(crm_cursor=None, skip=0)
     if start.crm_cursor is not None:
         raise InputValidationError(
             "`after` is not a cursor of productList", {"after": "malformed cursor"}

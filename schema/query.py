@@ -8,7 +8,6 @@ from typing import Annotated, cast
 import strawberry
 
 from core.errors import (
-    InputValidationError,
     NotFoundError,
     SupplyGraphError,
     UpstreamBadResponse,
@@ -25,24 +24,17 @@ from schema.lookahead import Selection
 from schema.low_stock import StockShortfallConnection, low_stock_page
 from schema.order_list import OrderConnection, order_page
 from schema.orders import Order, OrderStatus
-from schema.paging import PagePosition, decode_cursor, encode_cursor
+from schema.paging import MAX_PAGE_SIZE, crm_window, page_start
 from schema.product_list import ProductConnection, product_page
 from schema.products import Product
 from schema.shipments import Shipment
 from schema.tracking import OrderTracking
 
-# The CRM serves at most this many customers per page.
-MAX_PAGE_SIZE = 200
-
 
 async def customer_page(
     info: Info, first: int, after: str | None, segment: CustomerSegment | None
 ) -> CustomerConnection:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InputValidationError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}", {"first": "out of range"}
-        )
-    start = decode_cursor(after) if after else PagePosition(crm_cursor=None, skip=0)
+    start = page_start(first, after)
     if first == 0:
         return CustomerConnection(
             edges=[], page_info=PageInfo(has_next_page=True, end_cursor=after)
@@ -57,27 +49,19 @@ async def customer_page(
     )
     if page is None:
         raise UpstreamBadResponse("crm", "the CRM answered a page request with nothing")
+    window = crm_window(page.records, page.next_cursor, start, first, after)
     edges = []
-    for index, record in enumerate(page.records[start.skip : start.skip + first], start.skip):
+    for cursor, record in window.items:
         loaders.customer.prime(record.id, record)
-        cursor = encode_cursor(PagePosition(crm_cursor=start.crm_cursor, skip=index + 1))
         edges.append(CustomerEdge(cursor=cursor, node=Customer(record=record)))
-    reached_page_end = start.skip + len(edges) >= len(page.records)
-    if reached_page_end and page.next_cursor is not None:
-        # Resuming at the CRM's own next page is cheaper than re-reading this one.
-        end_cursor: str | None = encode_cursor(PagePosition(crm_cursor=page.next_cursor, skip=0))
-    else:
-        end_cursor = edges[-1].cursor if edges else after
-    has_next = page.next_cursor is not None or not reached_page_end
     await prefetch.walk(
         info.context,
         "Customer",
         [edge.node.record for edge in edges],
         Selection.of(info)["edges"]["node"],
     )
-    return CustomerConnection(
-        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor)
-    )
+    page_info = PageInfo(has_next_page=window.has_next_page, end_cursor=window.end_cursor)
+    return CustomerConnection(edges=edges, page_info=page_info)
 
 
 async def refused(error: SupplyGraphError) -> None:
