@@ -16,8 +16,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from cache.redis_clients import single_server_client
 
 logger = logging.getLogger("supplygraph.pubsub")
 
@@ -27,6 +32,30 @@ RECONNECT_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 # long it takes the connection for dead.
 HEARTBEAT_S = 15.0
 BACKEND_ERRORS = (RedisError, OSError)
+
+
+def publisher_and_listener(
+    url: str, *, cluster: bool, timeout_s: float, connect_timeout_s: float
+) -> tuple[Redis, Redis]:
+    """The two clients of one channel, on one server behind any Redis URL (in a Cluster a
+    PUBLISH reaches the subscribers of every node; behind Sentinel it is the master of the
+    moment). Publishing is a short command, bounded like the cache's calls; listening
+    waits for as long as nothing happens, so it has its heartbeat and no timeout."""
+    publisher = single_server_client(
+        url,
+        cluster=cluster,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=connect_timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
+    listener = single_server_client(
+        url,
+        cluster=cluster,
+        socket_connect_timeout=connect_timeout_s,
+        socket_keepalive=True,
+        retry=Retry(NoBackoff(), 0),
+    )
+    return publisher, listener
 
 
 class ChannelListener:

@@ -26,11 +26,9 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Protocol
 
 import orjson
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-from cache.redis_clients import close_redis_client, single_server_client
-from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
+from cache.redis_clients import close_redis_client
+from gateway.channel_listener import BACKEND_ERRORS, ChannelListener, publisher_and_listener
 
 logger = logging.getLogger("supplygraph.pubsub")
 
@@ -140,23 +138,8 @@ class RedisOrderEvents:
     ) -> None:
         self.channel = order_channel(prefix)
         self.fan_out = FanOut()
-        # One server behind any Redis URL: in a Cluster a PUBLISH reaches the subscribers
-        # of every node; behind Sentinel it is the master of the moment.
-        # Publishing is a short command: bounded like the cache's calls.
-        self._publisher = single_server_client(
-            url,
-            cluster=cluster,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=connect_timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
-        # Listening waits for as long as nothing happens: its own heartbeat, no timeout.
-        self._listener = single_server_client(
-            url,
-            cluster=cluster,
-            socket_connect_timeout=connect_timeout_s,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0),
+        self._publisher, self._listener = publisher_and_listener(
+            url, cluster=cluster, timeout_s=timeout_s, connect_timeout_s=connect_timeout_s
         )
         self._listening = ChannelListener(
             self._listener,

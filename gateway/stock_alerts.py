@@ -28,12 +28,10 @@ from typing import Any, Protocol
 
 import orjson
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
-from cache.redis_clients import close_redis_client, single_server_client
+from cache.redis_clients import close_redis_client
 from core.records import StockLevelRecord
-from gateway.channel_listener import BACKEND_ERRORS, ChannelListener
+from gateway.channel_listener import BACKEND_ERRORS, ChannelListener, publisher_and_listener
 from resolvers.scm import ScmClient
 from schema.coverage import available_quantity
 from schema.live import StockAlertRecord
@@ -223,19 +221,8 @@ class RedisStockAlerts(StockAlerts):
         timeout_s: float = 0.1,
         connect_timeout_s: float = 0.5,
     ) -> None:
-        self._publisher = single_server_client(
-            url,
-            cluster=cluster,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=connect_timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
-        self._listener = single_server_client(
-            url,
-            cluster=cluster,
-            socket_connect_timeout=connect_timeout_s,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0),
+        self._publisher, self._listener = publisher_and_listener(
+            url, cluster=cluster, timeout_s=timeout_s, connect_timeout_s=connect_timeout_s
         )
         super().__init__(scm, RedisStockStates(self._publisher, prefix), prefix=prefix)
         self._listening_task = ChannelListener(
