@@ -56,11 +56,13 @@ from resolvers._decode import ContractViolation
 from resolvers._limits import MAX_URL_BYTES
 from resolvers._retry import is_availability_failure, is_retryable, wait_before_retry
 from resolvers.call_log import UpstreamCallLog
+from resolvers.keepalive_transport import REPLAYABLE
 from resolvers.observer import UpstreamCall, current_batch_size
 from resolvers.request_deadline import current_request_deadline
 from resolvers.resilience import ResilienceConfig
 
 _REDACTED = "[redacted]"
+_REPLAYABLE = {REPLAYABLE: True}
 # Upstream texts end up in GraphQL error messages; a page of HTML should not.
 _MAX_UPSTREAM_TEXT = 300
 
@@ -167,7 +169,7 @@ class UpstreamEndpoint:
         while True:
             try:
                 return await self._attempt(
-                    operation, method, path, deadline, params, json, handled_statuses
+                    operation, method, path, deadline, idempotent, params, json, handled_statuses
                 )
             except UpstreamError as error:
                 wait = self._wait_before_retry(error, retry_number, max_retries, deadline)
@@ -262,6 +264,7 @@ class UpstreamEndpoint:
         method: str,
         path: str,
         deadline: Deadline,
+        idempotent: bool,
         params: Mapping[str, str | int] | None,
         json: object,
         handled_statuses: Collection[int],
@@ -272,7 +275,15 @@ class UpstreamEndpoint:
         call = UpstreamCall(self.system, operation, method, current_batch_size())
         with nullcontext() if self.call_log is None else self.call_log.observe(call):
             response = await self._send(
-                operation, method, path, deadline, remaining, params, json, call.extra_headers
+                operation,
+                method,
+                path,
+                deadline,
+                remaining,
+                idempotent,
+                params,
+                json,
+                call.extra_headers,
             )
             call.status_code = response.status_code
             if response.is_success or response.status_code in handled_statuses:
@@ -286,6 +297,7 @@ class UpstreamEndpoint:
         path: str,
         deadline: Deadline,
         remaining: float,
+        idempotent: bool,
         params: Mapping[str, str | int] | None,
         json: object,
         extra_headers: Mapping[str, str],
@@ -302,6 +314,9 @@ class UpstreamEndpoint:
                     json=json,
                     headers=headers,
                     timeout=self._timeout_within(remaining),
+                    # A read that met a connection the server was just closing is sent
+                    # again on a new one by the transport, and costs no retry.
+                    extensions=_REPLAYABLE if idempotent else None,
                 )
         except httpx.PoolTimeout as exc:
             # Our own pool is saturated: congestion here, not a failure of the system.

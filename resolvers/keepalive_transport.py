@@ -20,6 +20,16 @@ transport for those (``GATEWAY_UPSTREAM_TRANSPORT=httpcore``).
 
 Errors are httpx's own: ``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``,
 ``PoolTimeout``, ``ReadError``, ``RemoteProtocolError`` and ``UnsupportedProtocol``.
+
+Idle connections: a server closes a keep-alive connection it has held idle for its own
+timeout (uvicorn and Node: 5 s), and a request written at that moment meets a closed
+connection — the server never read it. Two things keep that race from reaching callers.
+An idle connection is retired after ``keepalive_expiry`` (httpx's ``Limits``), so pick
+it below the servers' timeouts. And a request whose reused connection closed before
+one byte of an answer came back is sent once more on a new connection, when sending it
+twice is harmless: an idempotent method, or a request that says so with the
+``replayable`` extension (``extensions={REPLAYABLE: True}``), as the gateway's reads do
+(Go's net/http does the same).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import select
 import ssl
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import cast
@@ -36,6 +47,15 @@ import httpx
 
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 _NO_TIMEOUT: dict[str, float | None] = {}
+# The request extension by which a caller says that sending the request twice is harmless.
+REPLAYABLE = "replayable"
+# RFC 9110's idempotent methods, HEAD aside (not supported here).
+_IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "OPTIONS"})
+
+
+class _ClosedUnanswered(httpx.ReadError):
+    """The connection closed before one byte of the answer: the server may not have
+    read the request at all (what a keep-alive timeout racing a request looks like)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +78,9 @@ class _Connection(asyncio.Protocol):
         self._body_size = 0
         self._status = 0
         self._keep_alive = False
+        self._received = 0
         self.closed = False
+        self.idle_since = 0.0
 
     # asyncio.Protocol
 
@@ -67,6 +89,7 @@ class _Connection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        self._received += len(data)
         answer = self._answer
         if answer is None or answer.done():
             # Bytes nobody asked for: the connection cannot be trusted any more.
@@ -85,6 +108,8 @@ class _Connection(asyncio.Protocol):
         if self._status and self._delimited_by_close():
             # No length and not chunked: the answer's body ends where the connection does.
             self._answer.set_result(None)
+        elif self._received == 0:
+            self._fail(_ClosedUnanswered("the server closed the connection without answering"))
         else:
             self._fail(httpx.ReadError("the server closed the connection before answering"))
 
@@ -145,6 +170,7 @@ class _Connection(asyncio.Protocol):
         assert transport is not None
         self._headers, self._body, self._body_size, self._status = [], [], 0, 0
         self._keep_alive = False
+        self._received = 0
         answer = asyncio.get_running_loop().create_future()
         self._answer = answer
         transport.write(head_and_body)
@@ -195,6 +221,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             if limits.max_keepalive_connections is not None
             else self._max_connections
         )
+        self._keepalive_expiry = limits.keepalive_expiry
         self._ssl_context = ssl_context
         self._max_body_bytes = max_body_bytes
         self._pools: dict[_Origin, _Pool] = {}
@@ -218,14 +245,21 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         except TimeoutError:
             raise httpx.PoolTimeout("no free connection within the pool timeout") from None
         try:
-            connection = await self._checkout(pool, origin, timeouts)
+            connection, reused = await self._checkout(pool, origin, timeouts)
             try:
                 status, headers, body = await connection.exchange(message, timeouts)
+            except _ClosedUnanswered:
+                connection.close()
+                if not (reused and _replayable(request)):
+                    raise
+                connection = await self._connect(origin, timeouts)
+                status, headers, body = await self._exchange_once(connection, message, timeouts)
             except BaseException:
                 # Failed or cancelled halfway: what is left on the wire is unknown.
                 connection.close()
                 raise
             if connection.reusable and len(pool.idle) < self._max_idle:
+                connection.idle_since = time.monotonic()
                 pool.idle.append(connection)
             else:
                 connection.close()
@@ -239,16 +273,31 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             request=request,
         )
 
+    @staticmethod
+    async def _exchange_once(
+        connection: _Connection, message: bytes, timeouts: dict[str, float | None]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        try:
+            return await connection.exchange(message, timeouts)
+        except BaseException:
+            connection.close()
+            raise
+
     async def _checkout(
         self, pool: _Pool, origin: _Origin, timeouts: dict[str, float | None]
-    ) -> _Connection:
+    ) -> tuple[_Connection, bool]:
+        """A connection for one request, and whether it has carried one before."""
+        expired_before = (
+            None if self._keepalive_expiry is None else time.monotonic() - self._keepalive_expiry
+        )
         while pool.idle:
             # Most recently used first: the likeliest to be still open at the far end.
             connection = pool.idle.pop()
-            if connection.idle_and_open():
-                return connection
+            fresh = expired_before is None or connection.idle_since > expired_before
+            if fresh and connection.idle_and_open():
+                return connection, True
             connection.close()
-        return await self._connect(origin, timeouts)
+        return await self._connect(origin, timeouts), False
 
     async def _connect(self, origin: _Origin, timeouts: dict[str, float | None]) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -280,6 +329,10 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             while pool.idle:
                 pool.idle.pop().close()
         self._pools.clear()
+
+
+def _replayable(request: httpx.Request) -> bool:
+    return request.method in _IDEMPOTENT_METHODS or request.extensions.get(REPLAYABLE) is True
 
 
 def _origin_of(url: httpx.URL) -> _Origin:

@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from resolvers.keepalive_transport import KeepAliveTransport
+from resolvers.keepalive_transport import REPLAYABLE, KeepAliveTransport
 
 
 @dataclass
@@ -202,6 +202,82 @@ async def test_a_hang_up_the_loop_has_not_seen_yet_still_retires_the_connection(
     time.sleep(0.05)  # noqa: ASYNC251 - holding the loop on purpose
 
     assert (await client.get(f"{server.url}/second")).text == "/second"
+    assert server.connections == 2
+
+
+def hang_up_on_the_second_request_of_each_connection() -> tuple[Answer, list[int]]:
+    """A server whose keep-alive timeout fires just as a reused connection's request
+    arrives: it closes without answering. The list counts requests dropped so."""
+    served: dict[int, int] = {}
+    dropped: list[int] = []
+
+    async def answer(received: Received, writer: asyncio.StreamWriter) -> None:
+        key = id(writer)
+        served[key] = served.get(key, 0) + 1
+        if served[key] == 2:
+            dropped.append(1)
+            writer.close()
+            return
+        await reply(writer, received.path.encode())
+
+    return answer, dropped
+
+
+async def test_a_replayable_request_on_a_connection_closed_unanswered_is_sent_again(serve, client):
+    answer, dropped = hang_up_on_the_second_request_of_each_connection()
+    server = await serve(answer)
+    await client.post(f"{server.url}/first", json={})
+
+    again = await client.post(f"{server.url}/read", json={}, extensions={REPLAYABLE: True})
+
+    assert again.text == "/read"
+    assert [received.path for received in server.requests] == ["/first", "/read", "/read"]
+    assert len(dropped) == 1
+    assert server.connections == 2
+
+
+async def test_an_idempotent_method_is_sent_again_without_being_told(serve, client):
+    answer, dropped = hang_up_on_the_second_request_of_each_connection()
+    server = await serve(answer)
+    await client.get(f"{server.url}/first")
+
+    assert (await client.get(f"{server.url}/again")).text == "/again"
+    assert len(dropped) == 1
+
+
+async def test_a_write_on_a_connection_closed_unanswered_is_never_sent_twice(serve, client):
+    answer, dropped = hang_up_on_the_second_request_of_each_connection()
+    server = await serve(answer)
+    await client.post(f"{server.url}/first", json={})
+
+    with pytest.raises(httpx.ReadError):
+        await client.post(f"{server.url}/write", json={})
+
+    assert [received.path for received in server.requests] == ["/first", "/write"]
+    assert len(dropped) == 1
+
+
+async def test_a_new_connection_closed_unanswered_is_not_sent_again(serve, client):
+    async def hang_up(received: Received, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # not a keep-alive race: the server refuses this request
+
+    server = await serve(hang_up)
+
+    with pytest.raises(httpx.ReadError):
+        await client.get(server.url)
+
+    assert len(server.requests) == 1
+
+
+async def test_a_connection_idle_past_the_keepalive_expiry_is_retired(serve):
+    server = await serve(echo)
+    transport = KeepAliveTransport(limits=httpx.Limits(keepalive_expiry=0.05))
+    async with httpx.AsyncClient(transport=transport, timeout=2.0) as http:
+        await http.get(f"{server.url}/a")
+        await http.get(f"{server.url}/b")  # at once: the same connection
+        await asyncio.sleep(0.1)
+        await http.get(f"{server.url}/c")
+
     assert server.connections == 2
 
 

@@ -21,6 +21,7 @@ from core.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from resolvers.keepalive_transport import REPLAYABLE
 from tests.resolvers.fakes import FakeUpstream, in_turn, json_response
 from tests.resolvers.samples import crm_order
 
@@ -217,6 +218,14 @@ async def test_no_read_is_retried_when_max_read_retries_is_zero(
     assert fake_time.sleeps == []
 
 
+async def test_a_read_tells_the_transport_it_may_be_sent_again(read, success):
+    upstream = FakeUpstream(in_turn(success))
+
+    await read(upstream)
+
+    assert upstream.requests[0].extensions.get(REPLAYABLE) is True
+
+
 # Writes: placing or cancelling an order is sent exactly once, whatever happens.
 
 WRITE_FAILURES: list[tuple[httpx.Response | Exception, type[UpstreamError]]] = [
@@ -238,6 +247,7 @@ async def test_create_order_is_never_retried(crm_for, call_log, fake_time, failu
         await crm_for(upstream).create_order("C-1", [("P-1001", 1)], None)
 
     assert len(upstream.requests) == 1
+    assert REPLAYABLE not in upstream.requests[0].extensions
     assert call_log.count("crm", "create_order") == 1
     assert fake_time.sleeps == []
 
