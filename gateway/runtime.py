@@ -95,6 +95,7 @@ def upstream_http_client(settings: Settings) -> httpx.AsyncClient:
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_keepalive,
+        keepalive_expiry=settings.upstream_keepalive_expiry_s,
     )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(

@@ -54,6 +54,9 @@ class Settings(BaseModel):
     request_deadline_s: float = Field(default=5.0, gt=0)
     upstream_max_connections: int = 100
     upstream_max_keepalive: int = 50
+    # An idle upstream connection is dropped after this long: below the 5 s after which
+    # uvicorn and Node close theirs, so a request seldom meets a connection being closed.
+    upstream_keepalive_expiry_s: float = Field(default=4.0, gt=0)
     # "keepalive": HTTP/1.1 on httptools (resolvers.keepalive_transport), ~0.4 ms less CPU
     # per call; "httpcore": httpx's own transport (HTTP/2, proxies, streamed bodies).
     upstream_transport: Literal["keepalive", "httpcore"] = "keepalive"
