@@ -43,6 +43,7 @@ from resolvers.resilience import BreakerState, ResilienceConfig
 _GRAPHQL = "/graphql"
 
 RecordT = TypeVar("RecordT")
+ResultT = TypeVar("ResultT")
 
 
 class ScmClient:
@@ -176,22 +177,13 @@ class ScmClient:
         self, root_field: str, document: str, variables: Mapping[str, object]
     ) -> PurchaseOrderRecord:
         """One mutation, sent once (never retried here); the SCM's error codes typed."""
-        response = await self._endpoint.request(
+        return await self._exchange(
             root_field,
-            "POST",
-            _GRAPHQL,
-            idempotent=False,
-            json={"query": document, "variables": dict(variables)},
+            document,
+            variables,
+            write=True,
+            read=lambda data: read_purchase_order(data.object(root_field)),
         )
-        body = self._endpoint.json_body(root_field, response)
-        with self._endpoint.decoding(root_field):
-            envelope = JsonObject(body, "response")
-            errors = envelope.optional_array("errors")
-            if errors:
-                raise _typed_refusal(errors) or UpstreamRejected(
-                    "scm", self._endpoint.describe(root_field, _summary(errors))
-                )
-            return read_purchase_order(envelope.object("data").object(root_field))
 
     async def _query(
         self,
@@ -201,12 +193,32 @@ class ScmClient:
         read: Callable[[JsonObject], RecordT],
     ) -> list[RecordT]:
         """Send one query and read the list under its single root field."""
+        return await self._exchange(
+            root_field,
+            document,
+            variables,
+            write=False,
+            read=lambda data: [read(item) for item in data.objects(root_field)],
+        )
+
+    async def _exchange(
+        self,
+        root_field: str,
+        document: str,
+        variables: Mapping[str, object],
+        *,
+        write: bool,
+        read: Callable[[JsonObject], ResultT],
+    ) -> ResultT:
+        """Send one document; ``read`` its ``data`` inside the decoding context, so that
+        an answer off the contract is the SCM's fault. Only a write's refusals are typed
+        (NOT_FOUND, CONFLICT, INVALID): a query's errors are all the SCM's refusal."""
         response = await self._endpoint.request(
             root_field,
             "POST",
             _GRAPHQL,
-            # Every document sent is a query, never a mutation: safe to send again.
-            idempotent=True,
+            # A query is safe to send again; a mutation is sent once.
+            idempotent=not write,
             json={"query": document, "variables": dict(variables)},
         )
         body = self._endpoint.json_body(root_field, response)
@@ -214,9 +226,11 @@ class ScmClient:
             envelope = JsonObject(body, "response")
             errors = envelope.optional_array("errors")
             if errors:
-                raise UpstreamRejected("scm", self._endpoint.describe(root_field, _summary(errors)))
-            items = envelope.object("data").objects(root_field)
-            return [read(item) for item in items]
+                typed = _typed_refusal(errors) if write else None
+                raise typed or UpstreamRejected(
+                    "scm", self._endpoint.describe(root_field, _summary(errors))
+                )
+            return read(envelope.object("data"))
 
 
 def _summary(errors: list[object]) -> str:

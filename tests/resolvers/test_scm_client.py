@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from core.errors import UpstreamBadResponse, UpstreamRejected
+from core.errors import (
+    ConflictError,
+    InputValidationError,
+    NotFoundError,
+    SupplyGraphError,
+    UpstreamBadResponse,
+    UpstreamRejected,
+)
 from tests.resolvers.fakes import SCM_TOKEN, FakeUpstream, json_response
 from tests.resolvers.samples import (
     scm_purchase_order,
@@ -175,6 +182,41 @@ async def test_a_graphql_errors_array_is_an_upstream_rejection_with_its_code(scm
     assert caught.value.system == "scm"
     assert "LIMIT_EXCEEDED: too many skus" in caught.value.message
     assert "1 more" in caught.value.message
+
+
+def refusing(code: str) -> FakeUpstream:
+    return FakeUpstream(
+        lambda request: json_response(
+            {"data": None, "errors": [{"message": "no", "extensions": {"code": code}}]}
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type"),
+    [
+        ("NOT_FOUND", NotFoundError),
+        ("CONFLICT", ConflictError),
+        ("INVALID", InputValidationError),
+        ("LIMIT_EXCEEDED", UpstreamRejected),
+    ],
+)
+async def test_a_refused_mutation_is_the_gateway_error_of_its_code_and_sent_once(
+    scm_for, code: str, error_type: type[SupplyGraphError]
+):
+    upstream = refusing(code)
+
+    with pytest.raises(error_type):
+        await scm_for(upstream).receive_purchase_order("PO-1", "WH-1")
+
+    assert len(upstream.requests) == 1
+
+
+async def test_a_query_refused_with_a_mutation_code_is_still_the_scms_refusal(scm_for):
+    # NOT_FOUND from a query is the SCM refusing the document, not an unknown id: those
+    # are simply absent from a list.
+    with pytest.raises(UpstreamRejected):
+        await scm_for(refusing("NOT_FOUND")).stock_levels(["SKU-1"])
 
 
 @pytest.mark.parametrize(
