@@ -12,6 +12,9 @@ timer runs only between requests). This protocol
   ``408 Request Timeout`` while nothing has been answered yet. A WebSocket, once
   upgraded, is no longer an HTTP request and is left alone.
 
+It also tells the app when the server begins to shut down (``shutdown``, called on each
+open connection after SIGTERM), so that event streams end rather than hold the process.
+
 Both limits come from the server's config (``gateway.http_server.GatewayServerConfig``);
 a plain ``uvicorn.Config`` gets the defaults below.
 """
@@ -22,6 +25,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from gateway.lifespan_state import begin_draining
 
 DEFAULT_MAX_HEADER_BYTES = 32_768
 DEFAULT_REQUEST_READ_TIMEOUT_S = 15.0
@@ -51,6 +56,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.disarm_read_timer()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        # uvicorn lets a response in progress finish: for an event stream, that is never.
+        begin_draining(self.app_state)
+        super().shutdown()
 
     def data_received(self, data: bytes) -> None:
         if self.headers_too_large:

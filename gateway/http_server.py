@@ -38,6 +38,7 @@ def server_config(app: Any, settings: Settings, **options: Any) -> GatewayServer
         # instead of accepting work it cannot hold.
         limit_concurrency=settings.http_limit_concurrency,
         timeout_keep_alive=settings.http_keep_alive_timeout_s,
+        timeout_graceful_shutdown=settings.http_graceful_shutdown_s,
         # A WebSocket message carries what a POST body would (an operation, a token):
         # the same limit, not uvicorn's 16 MiB. Past it the socket closes with 1009.
         ws_max_size=settings.max_body_bytes,

@@ -8,6 +8,7 @@ so a view holds nothing that lives shorter than the app's configuration.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -20,6 +21,13 @@ RUNTIME = "runtime"
 def lifespan_state(runtime: Runtime) -> dict[str, Any]:
     """What the lifespan yields."""
     return {RUNTIME: runtime}
+
+
+def begin_draining(state: Mapping[str, Any]) -> None:
+    """Tell the runtime in this lifespan state (if it started) that the server is stopping."""
+    runtime = state.get(RUNTIME)
+    if isinstance(runtime, Runtime):
+        runtime.draining.set()
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:

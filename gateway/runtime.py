@@ -6,9 +6,10 @@ Opened by the app's lifespan and closed there. Nothing here knows about a reques
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.client import HTTPResponse
 from http.cookiejar import Cookie, CookieJar
 
@@ -132,6 +133,10 @@ class Runtime:
     flow_redis: FlowRedis | None = None
     event_log: EventLog | None = None
     flow_runs: FlowRunLog | None = None
+    # Set when the server begins to shut down (gateway.http_protocol): streams that would
+    # otherwise run for days end, so that the process can exit and clients reconnect to
+    # another replica.
+    draining: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:

@@ -164,6 +164,9 @@ class Settings(BaseModel):
     http_request_read_timeout_s: float = 15.0
     http_limit_concurrency: int = 1000
     http_keep_alive_timeout_s: int = 5
+    # On SIGTERM, event streams end at once and WebSockets close (1012); requests still
+    # running get this long to finish before they are cancelled and the process exits.
+    http_graceful_shutdown_s: int = Field(default=10, ge=0)
     log_level: str = "info"
     # "json" (one object per line) or "text".
     log_format: str = "json"

@@ -6,7 +6,9 @@
 The answer is ``text/event-stream`` in the shape of the graphql-sse protocol's
 "distinct connections" mode: one ``event: next`` per result (``data`` is the GraphQL
 response as JSON), ``event: complete`` if the subscription ends, and a comment line
-every ``keepalive_s`` so that proxies keep an idle stream open.
+every ``keepalive_s`` so that proxies keep an idle stream open. When the server shuts
+down the stream ends without ``complete`` (the subscription did not end, this process
+did), so that the client connects again, to another replica.
 
 Authentication is as for ``/graphql``: an ``Authorization: Bearer`` header. A browser's
 ``EventSource`` cannot set headers, so ``?token=<jwt>`` is accepted too. The trade-off:
@@ -36,6 +38,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from gateway.auth import AuthenticationError
+from gateway.lifespan_state import runtime_of
 from gateway.live_graphql import LiveGraphQL
 from gateway.rate_limit import RateLimited
 from schema.error_codes import with_code
@@ -202,7 +205,7 @@ class SubscriptionStream:
                 errors = first.errors or []
                 return refusal(status_for(errors), [with_code(error).formatted for error in errors])
         return StreamingResponse(
-            self.events(pending, results, context.finish),
+            self.events(pending, results, context.finish, runtime_of(request).draining),
             media_type="text/event-stream",
             headers=STREAM_HEADERS,
         )
@@ -212,11 +215,18 @@ class SubscriptionStream:
         pending: asyncio.Future[ExecutionResult | None] | None,
         results: AsyncGenerator[ExecutionResult, None],
         finish: Callable[[], Awaitable[None]],
+        draining: asyncio.Event,
     ) -> AsyncIterator[bytes]:
         """The stream's events; ``finish`` (the request's exit work) once it ends."""
+        shutdown = asyncio.ensure_future(draining.wait())
         try:
             while pending is not None:
-                done, _ = await asyncio.wait({pending}, timeout=self.keepalive_s)
+                waits: set[asyncio.Future[Any]] = {pending, shutdown}
+                done, _ = await asyncio.wait(
+                    waits, timeout=self.keepalive_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                if shutdown in done:
+                    return
                 if not done:
                     yield KEEPALIVE_COMMENT
                     continue
@@ -228,6 +238,7 @@ class SubscriptionStream:
                 pending = asyncio.ensure_future(anext(results, None))
                 yield next_event(result)
         finally:
+            shutdown.cancel()
             # The client went away (or the stream ended): end the subscription with it.
             if pending is not None:
                 pending.cancel()

@@ -181,10 +181,40 @@ async def test_an_idle_stream_sends_keepalives_completes_with_its_source_and_the
     stream = SubscriptionStream(view=None, keepalive_s=0.01)  # type: ignore[arg-type]
     first: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
     first.set_result(ExecutionResult(data={"n": 1}, errors=None))
-    chunks = stream.events(first, results(), finish)
+    chunks = stream.events(first, results(), finish, asyncio.Event())
     assert await anext(chunks) == b'event: next\ndata: {"data":{"n":1}}\n\n'
     assert await anext(chunks) == KEEPALIVE_COMMENT
     release.set()
     received = [chunk async for chunk in chunks if chunk != KEEPALIVE_COMMENT]
     assert received == [b'event: next\ndata: {"data":{"n":2}}\n\n', COMPLETE_EVENT]
     assert exits == 1  # the request's exit work ran once, when the stream ended
+
+
+async def test_a_stream_ends_without_complete_when_the_server_drains_and_finishes_its_source():
+    exits, closed = 0, False
+    draining = asyncio.Event()
+
+    async def finish() -> None:
+        nonlocal exits
+        exits += 1
+
+    async def results() -> AsyncGenerator[ExecutionResult, None]:
+        nonlocal closed
+        try:
+            await asyncio.Event().wait()  # a subscription with nothing to say, ever
+            yield ExecutionResult(data=None, errors=None)
+        finally:
+            closed = True
+
+    stream = SubscriptionStream(view=None, keepalive_s=60)  # type: ignore[arg-type]
+    first: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
+    first.set_result(ExecutionResult(data={"n": 1}, errors=None))
+    source = results()
+    chunks = stream.events(first, source, finish, draining)
+    assert await anext(chunks) == b'event: next\ndata: {"data":{"n":1}}\n\n'
+    later = asyncio.ensure_future(anext(chunks, None))
+    await asyncio.sleep(0)
+    draining.set()
+
+    assert await later is None  # no COMPLETE_EVENT: the client should connect again
+    assert closed and exits == 1
