@@ -5,21 +5,20 @@ production order per short line and every production order exactly one purchase 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
-import httpx
 import pytest
 import redis
 
 from simulators.runner import RunningSimulators, SimulatorConfig, start_in_thread
 from tests.flows.helpers import FLOW_TIMEOUT_S, FlowWorld, eventually
+from tests.gateway.gateway_process import gateway_process, upstream_env
 from tests.gateway.live_helpers import free_port
 from tests.gateway.scrape import scrape, total
 from tests.gateway_fixtures import REDIS_URL
@@ -27,17 +26,15 @@ from tests.gateway_fixtures import REDIS_URL
 ORDERS = 4
 
 
-def start_gateway(sims: RunningSimulators, port: int, prefix: str) -> subprocess.Popen[bytes]:
+def replica(
+    stack: ExitStack, sims: RunningSimulators, port: int, prefix: str
+) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
-        "GATEWAY_CRM_URL": sims.crm_url,
-        "GATEWAY_ERP_URL": sims.erp_url,
-        "GATEWAY_SCM_URL": sims.scm_url,
+        **upstream_env(sims),
         "GATEWAY_AUTH_DISABLED": "1",
         "GATEWAY_REDIS_URL": REDIS_URL,
         "GATEWAY_REDIS_TIMEOUT_S": "1.0",
         "GATEWAY_CACHE_PREFIX": prefix,
-        "GATEWAY_LOG_LEVEL": "warning",
         "GATEWAY_FLOWS_POLL_MS": "100",
         "GATEWAY_FLOWS_CLAIM_IDLE_MS": "1500",
         "GATEWAY_FLOWS_BACKOFF_BASE_S": "0.05",
@@ -45,31 +42,8 @@ def start_gateway(sims: RunningSimulators, port: int, prefix: str) -> subprocess
         "GATEWAY_UPSTREAM_READ_TIMEOUT_S": "20",
         "GATEWAY_UPSTREAM_DEADLINE_S": "30",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "gateway.app:create_app_from_env",
-        "--factory",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "the gateway exited"
-        assert time.monotonic() < deadline, "the gateway did not come up"
-        time.sleep(0.1)
+    process, _ = stack.enter_context(gateway_process(env, port=port))
+    return process
 
 
 @pytest.fixture
@@ -77,17 +51,13 @@ def two_replicas() -> Iterator[tuple[FlowWorld, subprocess.Popen[bytes], str]]:
     port_a, port_b = free_port(), free_port()
     sims = start_in_thread(SimulatorConfig(webhook_url=f"http://127.0.0.1:{port_b}"))
     prefix = f"sgflows-{uuid.uuid4().hex[:8]}"
-    processes: list[subprocess.Popen[bytes]] = []
     try:
-        processes.append(start_gateway(sims, port_a, prefix))
-        processes.append(start_gateway(sims, port_b, prefix))
-        world = FlowWorld(sims, _Remote(f"http://127.0.0.1:{port_b}"), prefix)  # type: ignore[arg-type]
-        yield world, processes[0], f"http://127.0.0.1:{port_b}"
+        with ExitStack() as stack:
+            replica_a = replica(stack, sims, port_a, prefix)
+            replica(stack, sims, port_b, prefix)
+            world = FlowWorld(sims, _Remote(f"http://127.0.0.1:{port_b}"), prefix)  # type: ignore[arg-type]
+            yield world, replica_a, f"http://127.0.0.1:{port_b}"
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=20)
         sims.stop()
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cache.private_redis import free_port
+from tests.gateway.gateway_process import gateway_process, upstream_env
 from tests.gateway.scrape import by_label, scrape
 
 BATCH = 20
@@ -21,38 +17,16 @@ BATCH = 20
 
 @pytest.fixture
 def two_workers(simulators, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
     metrics_dir = tmp_path / "metrics"
     env = {
-        **os.environ,
-        "GATEWAY_CRM_URL": simulators.crm_url,
-        "GATEWAY_ERP_URL": simulators.erp_url,
-        "GATEWAY_SCM_URL": simulators.scm_url,
+        **upstream_env(simulators),
         "GATEWAY_AUTH_DISABLED": "1",
-        "GATEWAY_LOG_LEVEL": "warning",
+        # No Redis: each worker's in-process cache, and no flows to start.
+        "GATEWAY_REDIS_URL": None,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    env.pop("GATEWAY_REDIS_URL", None)
-    command = [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the gateway exited"
-            assert time.monotonic() < deadline, "the gateway did not come up"
-            time.sleep(0.1)
+    with gateway_process(env, args=["--workers", "2"]) as (_, url):
         yield url, metrics_dir
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_several_workers_report_one_sum_of_their_metrics(two_workers):
