@@ -166,15 +166,18 @@ def error_text(browser: Chromium) -> str:
     return str(browser.evaluate("document.getElementById('error').textContent"))
 
 
+@pytest.mark.parametrize(
+    ("transport", "pill"), [("websocket", "live · websocket"), ("sse", "live · event stream")]
+)
 def test_the_page_asks_again_for_the_order_while_the_crm_is_down_and_follows_it_once_back(
-    demo, browser
+    demo, browser, transport, pill
 ):
     gateway, systems = demo
     order_id = placed_order(systems)
     faults = Faults(systems)
     try:
         faults.set("crm", down=True)
-        browser.navigate(f"{gateway.url}/track?order={order_id}")
+        browser.navigate(f"{gateway.url}/track?order={order_id}&transport={transport}")
         # Asked again at least twice: each try failed as the first did, and was retried.
         browser.wait_for(f"{APP}.state === 'retrying' && Number({APP}.liveRetries) >= 2")
         assert "Live updates are retrying." in error_text(browser)
@@ -198,7 +201,8 @@ def test_the_page_asks_again_for_the_order_while_the_crm_is_down_and_follows_it_
         f"Order {order_id}"
     )
     assert browser.evaluate("document.getElementById('error').hidden") is True
-    assert browser.evaluate("document.getElementById('live').textContent") == "live · websocket"
+    assert browser.evaluate(f"{APP}.transport") == transport
+    assert browser.evaluate("document.getElementById('live').textContent") == pill
 
 
 def test_an_unknown_order_is_shown_and_never_asked_for_again(demo, browser):
