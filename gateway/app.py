@@ -31,7 +31,7 @@ from gateway.observability.setup import (
     observe_runtime,
     observe_schema,
 )
-from gateway.page_files import theme_routes
+from gateway.page_files import shared_routes
 from gateway.reports_page import reports_routes
 from gateway.runtime import Runtime
 from gateway.safe_defaults import auth_off_banner
@@ -144,7 +144,7 @@ def create_app(settings: Settings) -> Starlette:
             *graphiql_routes(settings),
             *tracking_routes(settings),
             *reports_routes(settings),
-            *theme_routes(settings),
+            *shared_routes(settings),
             Route("/webhooks/{system}", receive_webhook, methods=["POST"]),
             Route("/admin/cache/{system}/drop", drop_system_cache, methods=["POST"]),
             Route("/admin/flows/dead-letters", list_dead_letters, methods=["GET"]),

@@ -25,8 +25,13 @@ from gateway.auth import issue_token
 from gateway.compression import accepted_encoding, encode
 from gateway.settings import Settings
 
-THEME = Path(__file__).parent / "static" / "theme.css"
-THEME_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+STATIC = Path(__file__).parent / "static"
+THEME = STATIC / "theme.css"
+LIVE_RETRY = STATIC / "live-retry.js"
+# What /track and /reports both load, at the root: their colours, type and resets, and
+# which failed subscriptions they ask again for and when.
+SHARED = {"/theme.css": THEME, "/live-retry.js": LIVE_RETRY}
+SHARED_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -87,10 +92,13 @@ def demo_token(
     )
 
 
-def theme_routes(settings: Settings) -> list[BaseRoute]:
-    """``/theme.css``: the colours, type and resets of /track and /reports, written once."""
+def shared_routes(settings: Settings) -> list[BaseRoute]:
+    """The files of ``SHARED``, each written once for both pages."""
 
-    async def theme(request: Request) -> Response:
-        return await file_response(request, THEME, settings, THEME_HEADERS)
+    def route(url: str, path: Path) -> Route:
+        async def shared(request: Request) -> Response:
+            return await file_response(request, path, settings, SHARED_HEADERS)
 
-    return [Route("/theme.css", theme, methods=["GET", "HEAD"])]
+        return Route(url, shared, methods=["GET", "HEAD"])
+
+    return [route(url, path) for url, path in SHARED.items()]

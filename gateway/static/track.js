@@ -5,9 +5,12 @@
 // Events from /graphql/stream read with fetch() (so the token is still a header).
 // ?transport=sse picks the event stream directly. A lost connection is opened again
 // with backoff; the subscription sends the current state first, so nothing is missed.
+// A subscription that fails to start because a system is down for a moment is asked for
+// again, on the same connection, with backoff (live-retry.js); any other failure stops it.
 //
 // State for people and for tests: <main id="app"> carries data-state (idle, connecting,
-// live, reconnecting, error), data-stage, data-updates and data-transport.
+// live, reconnecting, retrying, error), data-stage, data-updates, data-transport and
+// data-live-retries (subscriptions asked for again).
 "use strict";
 
 (function () {
@@ -49,7 +52,7 @@
     app.dataset.state = state;
     const pill = $("live");
     pill.textContent = text || state;
-    pill.className = "pill" + (state === "live" ? " live" : state === "error" ? " off" : "");
+    pill.className = "pill" + (state === "live" ? " live" : state === "error" || state === "retrying" ? " off" : "");
   }
 
   function showError(message) {
@@ -104,7 +107,8 @@
     }
   }
 
-  // --- transports: each calls on.open(), on.result(payload), on.fatal(errors), on.lost()
+  // --- transports: each calls on.open(), on.result(payload), on.failed(errors) (the
+  // subscription did not start; resubscribe() asks again), on.fatal(errors), on.lost()
 
   function viaWebSocket(orderId, token, on) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -112,6 +116,9 @@
     let acknowledged = false;
     let closing = false;
     const send = (message) => socket.send(JSON.stringify(message));
+    const subscribe = () => {
+      send({ id: "track", type: "subscribe", payload: { query: SUBSCRIPTION, variables: { orderId } } });
+    };
     socket.onopen = () => {
       send({ type: "connection_init", payload: token ? { Authorization: "Bearer " + token } : {} });
     };
@@ -119,12 +126,12 @@
       const message = JSON.parse(event.data);
       if (message.type === "connection_ack") {
         acknowledged = true;
-        send({ id: "track", type: "subscribe", payload: { query: SUBSCRIPTION, variables: { orderId } } });
+        subscribe();
         on.open("websocket");
       } else if (message.type === "next") {
         on.result(message.payload);
       } else if (message.type === "error") {
-        on.fatal(message.payload);
+        on.failed(message.payload);
       } else if (message.type === "complete") {
         on.lost(true);
       } else if (message.type === "ping") {
@@ -139,11 +146,16 @@
         on.lost(acknowledged);
       }
     };
-    return { close() { closing = true; socket.close(1000); } };
+    return {
+      close() { closing = true; socket.close(1000); },
+      // The same id again: the failed subscription is over, the socket is not.
+      resubscribe() { if (acknowledged && !closing && socket.readyState === WebSocket.OPEN) subscribe(); },
+    };
   }
 
   function viaEventStream(orderId, token, on) {
-    const controller = new AbortController();
+    let controller = null;
+    let closed = false;
     const query = new URLSearchParams({ query: SUBSCRIPTION, variables: JSON.stringify({ orderId }) });
     const headers = { Accept: "text/event-stream" };
     if (token) headers.Authorization = "Bearer " + token;
@@ -163,33 +175,42 @@
       if (event === "next") on.result(JSON.parse(data.join("\n")));
     }
 
-    fetch("/graphql/stream?" + query, { headers, signal: controller.signal, cache: "no-store" })
-      .then(async (response) => {
-        if (!response.ok) {
-          const body = await response.json().catch(() => ({}));
-          on.fatal(body.errors || [{ message: "HTTP " + response.status }]);
-          return;
-        }
-        on.open("sse");
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
-          let end;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            dispatch(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
+    function start() {
+      controller = new AbortController();
+      fetch("/graphql/stream?" + query, { headers, signal: controller.signal, cache: "no-store" })
+        .then(async (response) => {
+          if (!response.ok) {
+            // A refusal before the first event (gateway/sse.py): the stream never started.
+            const body = await response.json().catch(() => ({}));
+            on.failed(body.errors || [{ message: "HTTP " + response.status }]);
+            return;
           }
-        }
-        on.lost(true);
-      })
-      .catch((error) => {
-        if (error.name !== "AbortError") on.lost(false);
-      });
-    return { close() { controller.abort(); } };
+          on.open("sse");
+          const reader = response.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = "";
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+            let end;
+            while ((end = buffer.indexOf("\n\n")) >= 0) {
+              dispatch(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+          }
+          on.lost(true);
+        })
+        .catch((error) => {
+          if (error.name !== "AbortError") on.lost(false);
+        });
+    }
+
+    start();
+    return {
+      close() { closed = true; controller.abort(); },
+      resubscribe() { if (!closed) start(); },
+    };
   }
 
   // --- following one order
@@ -203,12 +224,29 @@
         if (session !== current) return;
         app.dataset.transport = name;
         current.attempts = 0;
-        setState("live", "live · " + (name === "sse" ? "event stream" : "websocket"));
+        current.liveText = "live · " + (name === "sse" ? "event stream" : "websocket");
+        setState("live", current.liveText);
+      },
+      failed(errors) {
+        if (session !== current) return;
+        if (!liveRetry.isTransient(errors)) {
+          this.fatal(errors);
+          return;
+        }
+        const connection = current.connection;
+        setState("retrying", "retrying…");
+        showError(liveRetry.retryingMessage(messageOf(errors)));
+        current.retry.schedule(errors, () => {
+          // Not for a connection given up meanwhile: its successor subscribes by itself.
+          if (session === current && current.connection === connection) connection.resubscribe();
+        });
       },
       result(payload) {
         if (session !== current) return;
         const tracking = payload.data && payload.data.orderTrackingUpdated;
         if (tracking) {
+          current.retry.reset();
+          if (app.dataset.state === "retrying") setState("live", current.liveText);
           showError("");
           render(tracking);
         } else if (payload.errors) {
@@ -217,6 +255,7 @@
       },
       fatal(errors) {
         if (session !== current) return;
+        current.retry.cancel();
         current.connection.close();
         setState("error", "stopped");
         showError(messageOf(errors));
@@ -230,6 +269,7 @@
           connect(current);
           return;
         }
+        current.retry.cancel();
         const delay = RECONNECT_DELAYS_MS[Math.min(current.attempts, RECONNECT_DELAYS_MS.length - 1)];
         current.attempts += 1;
         setState("reconnecting", "reconnecting…");
@@ -241,6 +281,7 @@
   function track(orderId, token) {
     if (session) {
       clearTimeout(session.timer);
+      session.retry.cancel();
       session.connection && session.connection.close();
     }
     showError("");
@@ -252,7 +293,8 @@
     history.replaceState(null, "", url.pathname + url.search); // never the token
     session = {
       orderId, token, attempts: 0, updates: 0, fellBack: false, timer: null, connection: null,
-      transport: forcedTransport === "sse" ? "sse" : "websocket",
+      transport: forcedTransport === "sse" ? "sse" : "websocket", liveText: "live",
+      retry: liveRetry.backoff(app),
     };
     connect(session);
   }

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gateway.page_files import THEME
+from gateway.page_files import LIVE_RETRY, THEME
 from simulators.runner import RunningSimulators
 from tests.gateway.live_helpers import Gateway
 from tests.gateway_fixtures import gateway_settings
@@ -31,3 +31,17 @@ def test_the_tracking_and_reports_pages_take_their_colours_from_one_shared_file(
         css = httpx.get(f"{gateway.url}{sheet}").text
         assert "var(--accent)" in css or "var(--ink)" in css, sheet
         assert "--accent:" not in css, sheet
+
+
+def test_both_pages_load_one_shared_script_for_retrying_live_updates_before_their_own(gateway):
+    script = httpx.get(f"{gateway.url}/live-retry.js", headers={"Accept-Encoding": "identity"})
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert script.content == LIVE_RETRY.read_bytes() and "window.liveRetry" in script.text
+    for page, own in (("/track", "/track/track.js"), ("/reports", "/reports/reports.js")):
+        html = httpx.get(f"{gateway.url}{page}").text
+        # Deferred scripts run in document order: the helper is there when the page's runs.
+        shared = html.index('<script src="/live-retry.js" defer></script>')
+        assert shared < html.index(f'<script src="{own}" defer></script>'), page
+        assert "liveRetry." in httpx.get(f"{gateway.url}{own}").text, own

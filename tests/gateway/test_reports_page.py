@@ -34,6 +34,7 @@ from gateway.reports_page import ASSETS_DIR
 from simulators.runner import RunningSimulators, SimulatorConfig, start_in_thread
 from tests.flows.helpers import FAST_FLOWS, FLOW_TIMEOUT_S
 from tests.gateway.chromium import Chromium, chromium_binary, in_ci
+from tests.gateway.faulty_gateways import Faults
 from tests.gateway.live_helpers import Gateway, bearer, cancel_upstream, free_port
 from tests.gateway.test_stock_alerts import watched_level
 from tests.gateway_fixtures import gateway_settings
@@ -507,6 +508,37 @@ def test_filters_and_the_open_drill_down_are_restored_from_the_url(demo, browser
         "JSON.parse(document.getElementById('customers-chart').dataset.values).ids[0] === "
         f"'{enterprise[0]['id']}'"
     )
+
+
+def test_orders_whose_live_updates_failed_to_start_while_the_crm_was_down_are_asked_for_again(
+    demo, browser
+):
+    size(browser, LAPTOP)
+    open_page(browser, f"{demo.url}/reports")
+    ids = shown(browser, "customers")["ids"]
+    followed = followed_orders(demo, ids)
+    browser.wait_for(f"{STAGES_VALUES}.tracked === {len(followed)}")
+    faults = Faults(demo.systems)
+    try:
+        faults.set("crm", down=True)
+        # The charts come from the gateway's cache (stale-if-error); each subscription's
+        # start reads the order from the CRM itself, past the cache, and fails.
+        open_page(browser, f"{demo.url}/reports")
+        browser.wait_for(
+            f"Number({APP}.liveRetries) >= {len(followed)} && "
+            "document.getElementById('live').textContent === 'retrying…'"
+        )
+        assert "Live updates are retrying." in browser.evaluate(
+            "document.getElementById('error').textContent"
+        )
+        assert browser.evaluate(f"{APP}.tracked") == "0"
+    finally:
+        faults.clear()
+    browser.wait_for(f"{STAGES_VALUES}.tracked === {len(followed)}", timeout_s=90)
+    assert shown(browser, "stages")["stages"] == expected_stages(demo, ids)
+    browser.wait_for("document.getElementById('error').hidden")
+    assert browser.evaluate("document.getElementById('live').textContent") == "live"
+    assert browser.evaluate(f"{APP}.cspViolations") == "0"
 
 
 def test_without_a_demo_token_the_page_asks_for_a_staff_token(demo, browser):

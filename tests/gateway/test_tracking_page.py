@@ -1,5 +1,6 @@
 """The /track page, served by the gateway and driven in headless Chromium at phone width:
-it follows an order live and shows the stage change a webhook announces.
+it follows an order live and shows the stage change a webhook announces, and asks again
+for a subscription that a system's outage kept from starting (``static/live-retry.js``).
 
 The demo systems here send their own webhooks to the gateway, and the gateway runs as
 the demo does (demo token secret, auth disabled), so the page fills in the demo
@@ -8,6 +9,7 @@ customer's token by itself. Screenshots go to test-artifacts/ (not versioned).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +17,25 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from core.errors import (
+    ForbiddenError,
+    InputValidationError,
+    NotFoundError,
+    RequestDeadlineExceeded,
+    TokenExpiredError,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from gateway.cli import DEMO_JWT_SECRET
+from resolvers._breaker import CircuitOpen
+from schema.error_codes import INTERNAL_ERROR, RATE_LIMITED
 from simulators.runner import RunningSimulators, SimulatorConfig, start_in_thread
 from tests.gateway.chromium import Chromium, chromium_binary, in_ci
-from tests.gateway.live_helpers import Gateway, cancel_upstream, free_port
+from tests.gateway.faulty_gateways import Faults
+from tests.gateway.live_helpers import Gateway, bearer, cancel_upstream, free_port
 from tests.gateway_fixtures import gateway_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -129,3 +146,107 @@ def test_the_demo_token_is_handed_out_only_by_a_demo_gateway(demo, simulators):
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert httpx.get(f"{real.url}/track/track.js").status_code == 200
         assert httpx.get(f"{real.url}/track/secrets.txt").status_code == 404
+
+
+# --- a subscription that a system's outage kept from starting
+
+
+def placed_order(systems: RunningSimulators) -> str:
+    """A new open order of the demo customer (the tests before may have cancelled its own)."""
+    response = httpx.post(
+        f"{systems.crm_url}/crm/v1/orders",
+        headers=bearer(systems.config.crm_token),
+        json={"customer_id": DEMO_CUSTOMER, "lines": [{"product_code": "P-1001", "quantity": 1}]},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def error_text(browser: Chromium) -> str:
+    return str(browser.evaluate("document.getElementById('error').textContent"))
+
+
+@pytest.mark.parametrize(
+    ("transport", "pill"), [("websocket", "live · websocket"), ("sse", "live · event stream")]
+)
+def test_the_page_asks_again_for_the_order_while_the_crm_is_down_and_follows_it_once_back(
+    demo, browser, transport, pill
+):
+    gateway, systems = demo
+    order_id = placed_order(systems)
+    faults = Faults(systems)
+    try:
+        faults.set("crm", down=True)
+        browser.navigate(f"{gateway.url}/track?order={order_id}&transport={transport}")
+        # Asked again at least twice: each try failed as the first did, and was retried.
+        browser.wait_for(f"{APP}.state === 'retrying' && Number({APP}.liveRetries) >= 2")
+        assert "Live updates are retrying." in error_text(browser)
+        assert browser.evaluate(f"{APP}.updates") == "0"
+        assert browser.evaluate("document.getElementById('result').hidden") is True
+    finally:
+        faults.clear()
+    # Back without a reload, once the CRM answers (and the gateway's breaker lets it).
+    browser.wait_for(f"{APP}.state === 'live' && Number({APP}.updates) >= 1", timeout_s=90)
+    token = httpx.get(f"{gateway.url}/track/demo-token").json()["token"]
+    answer = httpx.post(
+        f"{gateway.url}/graphql",
+        json={
+            "query": "query($id: ID!) { orderTracking(orderId: $id) { stage } }",
+            "variables": {"id": order_id},
+        },
+        headers={**bearer(token), "Cache-Control": "no-cache"},
+    ).json()
+    assert browser.evaluate(f"{APP}.stage") == answer["data"]["orderTracking"]["stage"]
+    assert browser.evaluate("document.getElementById('order-title').textContent") == (
+        f"Order {order_id}"
+    )
+    assert browser.evaluate("document.getElementById('error').hidden") is True
+    assert browser.evaluate(f"{APP}.transport") == transport
+    assert browser.evaluate("document.getElementById('live').textContent") == pill
+
+
+def test_an_unknown_order_is_shown_and_never_asked_for_again(demo, browser):
+    gateway, _ = demo
+    browser.navigate(f"{gateway.url}/track?order=SO-999999")
+    browser.wait_for(f"{APP}.state === 'error'")
+    # Longer than any first retry's delay, measured by the page's own clock.
+    first_delay_ms = browser.evaluate("liveRetry.FIRST_DELAY_MS")
+    browser.evaluate(f"setTimeout(() => {{ window.waited = true; }}, {4 * first_delay_ms})")
+    browser.wait_for("window.waited === true")
+    assert browser.evaluate(f"{APP}.liveRetries") == "0"
+    assert browser.evaluate(f"{APP}.state") == "error"
+    assert error_text(browser) == "There is no such order for this token."
+
+
+def test_the_pages_ask_again_only_for_the_codes_of_failures_that_pass(demo, browser):
+    gateway, _ = demo
+    browser.navigate(f"{gateway.url}/track")
+    browser.wait_for("typeof liveRetry === 'object'")
+    passing = {
+        UpstreamUnavailable.code,
+        CircuitOpen.code,
+        UpstreamTimeout.code,
+        RequestDeadlineExceeded.code,
+        UpstreamRateLimited.code,
+        RATE_LIMITED,
+    }
+    lasting = [
+        NotFoundError.code,
+        ForbiddenError.code,
+        TokenExpiredError.code,
+        InputValidationError.code,
+        UpstreamRejected.code,
+        UpstreamBadResponse.code,
+        INTERNAL_ERROR,
+    ]
+    assert sorted(browser.evaluate("[...liveRetry.TRANSIENT_CODES]")) == sorted(passing)
+
+    def transient(*codes: str) -> bool:
+        errors = [{"message": "x", "extensions": {"code": code}} for code in codes]
+        return bool(browser.evaluate(f"liveRetry.isTransient({json.dumps(errors)})"))
+
+    assert all(transient(code) for code in passing)
+    assert not any(transient(code) for code in lasting)
+    # One lasting error among passing ones would fail the next try the same way.
+    assert not transient(UpstreamUnavailable.code, NotFoundError.code)
+    assert not transient()

@@ -8,8 +8,9 @@
 // State for people and for tests: <main id="app"> carries data-state (idle, needs-token,
 // loading, ready, error), data-alerts (stock alerts received), data-tracked (orders whose
 // live stage has arrived), data-order-updates (order changes after that) and
-// data-csp-violations; each chart's element carries data-state and data-values, the figures
-// it plots exactly as the graph answered them.
+// data-csp-violations and data-live-retries (subscriptions asked for again after a system's
+// hiccup, live-retry.js); each chart's element carries data-state and data-values, the
+// figures it plots exactly as the graph answered them.
 "use strict";
 
 (function () {
@@ -26,6 +27,10 @@
   const FINANCE_MONTHS_PER_QUERY = 1;
   const FINANCE_ATTEMPTS = 3;
   const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
+  // A subscription asked for again that has nothing to send at once (stockAlerts) gives no
+  // sign of having started: past the gateway's request deadline (5 s by default) without an
+  // error, it has.
+  const START_GRACE_MS = 6000;
 
   const FINANCE_SERIES = [
     { key: "revenue", name: "Revenue", type: "bar", color: "#1f6feb" },
@@ -825,13 +830,18 @@
     setDrillUrl("");
   });
 
-  // --- live: one WebSocket, any number of subscriptions, opened again with backoff
+  // --- live: one WebSocket, any number of subscriptions, opened again with backoff. A
+  // subscription that fails to start because a system is down for a moment is asked for
+  // again on the same socket, each with its own backoff; any other failure is shown.
 
   const live = {
     socket: null, acknowledged: false, attempts: 0, timer: null, subs: new Map(),
+    retrying: new Set(), // ids waiting to be asked for again
+    retryMessage: "",
 
     subscribe(id, query, variables, onNext) {
-      this.subs.set(id, { query, variables, onNext });
+      this.forget(id);
+      this.subs.set(id, { query, variables, onNext, retry: liveRetry.backoff(app) });
       if (this.acknowledged) this.send({ id, type: "subscribe", payload: { query, variables } });
       else if (!this.socket && !this.timer) this.open();
     },
@@ -839,9 +849,57 @@
     stopAll(prefix) {
       for (const id of [...this.subs.keys()]) {
         if (!id.startsWith(prefix)) continue;
+        this.forget(id);
         this.subs.delete(id);
         if (this.acknowledged) this.send({ id, type: "complete" });
       }
+      this.settled();
+    },
+
+    // No try left pending for `id`.
+    forget(id) {
+      const sub = this.subs.get(id);
+      if (sub) {
+        sub.retry.cancel();
+        clearTimeout(sub.starting);
+      }
+      this.retrying.delete(id);
+    },
+
+    failed(id, sub, errors) {
+      clearTimeout(sub.starting);
+      if (!liveRetry.isTransient(errors)) {
+        this.retrying.delete(id);
+        showError(messageOf(errors));
+        this.settled();
+        return;
+      }
+      const socket = this.socket;
+      this.retrying.add(id);
+      this.retryMessage = liveRetry.retryingMessage(messageOf(errors));
+      showError(this.retryMessage);
+      this.pill("retrying…", "off");
+      sub.retry.schedule(errors, () => {
+        // Still wanted, on the socket it failed on: a new socket subscribes all by itself.
+        if (this.subs.get(id) !== sub || this.socket !== socket || !this.acknowledged) return;
+        this.send({ id, type: "subscribe", payload: { query: sub.query, variables: sub.variables } });
+        sub.starting = setTimeout(() => this.started(id, sub), START_GRACE_MS);
+      });
+    },
+
+    started(id, sub) {
+      clearTimeout(sub.starting);
+      sub.retry.reset();
+      this.retrying.delete(id);
+      this.settled();
+    },
+
+    // Once nothing waits for another try, the retry notice goes (another error stays).
+    settled() {
+      if (this.retrying.size || !this.retryMessage) return;
+      if ($("error").textContent === this.retryMessage) showError("");
+      this.retryMessage = "";
+      if (this.acknowledged) this.pill("live", "live");
     },
 
     send(message) {
@@ -875,9 +933,10 @@
           }
         } else if (message.type === "next" && sub) {
           if (message.payload.errors) showError(messageOf(message.payload.errors));
+          if (message.payload.data) this.started(message.id, sub);
           sub.onNext(message.payload);
         } else if (message.type === "error" && sub) {
-          showError(messageOf(message.payload));
+          this.failed(message.id, sub, message.payload);
         } else if (message.type === "ping") {
           this.send({ type: "pong" });
         }
@@ -886,6 +945,8 @@
         if (this.socket !== socket) return;
         this.socket = null;
         this.acknowledged = false;
+        // The next socket subscribes every one of them again.
+        for (const id of this.subs.keys()) this.forget(id);
         if (event.code === 4401 || event.code === 4403) {
           this.pill("stopped", "off");
           showError("The live updates were refused: " + (event.reason || "token"));
@@ -906,7 +967,9 @@
       this.socket = null;
       this.acknowledged = false;
       if (socket) socket.close(1000);
+      for (const id of this.subs.keys()) this.forget(id);
       this.subs.clear();
+      this.settled();
     },
   };
 
