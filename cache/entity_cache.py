@@ -15,7 +15,11 @@ A wrapped fetch does, for one DataLoader batch:
 Freshness is decided here from the fetch time stored in each entry (``cache.entry``).
 An entry past freshness but within grace is re-fetched; if that fetch fails with an
 ``UpstreamError``, the old copy is served and written to the request's ``StaleLog``.
-Keys with no copy to fall back on make the batch raise the upstream error.
+Keys with no copy to fall back on make the batch raise the upstream error. A request
+may hold some copies back (its ``StaleGate``: a customer's token is not served another
+customer's record): a key whose copy is held back is answered exactly as a key the cache
+never held, with the upstream error and no ``StaleLog`` entry, so that what the cache
+holds tells that token nothing.
 
 A wrapped fetch keeps the contract of the fetch it wraps: keys it has nothing for are
 left out of its answer (the loader fills in its default), whether the upstream said
@@ -65,6 +69,9 @@ ValueT = TypeVar("ValueT")
 
 Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
 Entries: TypeAlias = dict[str, CachedEntry[Any]]
+# Whether a stale copy may stand in for a key whose fetch failed: given the join's name
+# (the kind's entity), the key and the copy's value (None for a negative entry).
+StaleGate: TypeAlias = Callable[[str, Any, Any], Awaitable[bool]]
 
 
 class _Unread:
@@ -120,6 +127,7 @@ class EntityCache:
         policy: RequestCachePolicy = DEFAULT_POLICY,
         stale_log: StaleLog | None = None,
         write_backs: WriteBacks | None = None,
+        stale_gate: StaleGate | None = None,
     ) -> Fetch[KeyT, ValueT]:
         """``fetch`` behind the cache.
 
@@ -128,10 +136,11 @@ class EntityCache:
         which the codec reads entries back as. ``policy``, ``stale_log`` and
         ``write_backs`` belong to one request: wrap per request, it is cheap. With
         ``write_backs``, what a batch fetched is written back beside the request
-        (``cache.write_backs``); without, before the batch returns.
+        (``cache.write_backs``); without, before the batch returns. ``stale_gate``, the
+        request's too, decides which stale copies may be served (None: all).
         """
         batch = _BatchSettings(
-            kind, fetch, key_of, codec_for(value_type), policy, stale_log, write_backs
+            kind, fetch, key_of, codec_for(value_type), policy, stale_log, write_backs, stale_gate
         )
 
         async def cached_fetch(keys: list[KeyT]) -> Mapping[KeyT, ValueT]:
@@ -170,7 +179,8 @@ class EntityCache:
                 for cache_key, entry in fetched.items():
                     self.near.put(cache_key, entry, token)
             fresh.update(fetched)
-            fresh.update(self._fall_back_to_stale(batch, failures, stale, key_texts))
+            usable = await self._servable(batch, stale, failures, keys_by_cache_key)
+            fresh.update(self._fall_back_to_stale(batch, failures, usable, key_texts))
 
         return {
             key: cast(ValueT, entry.value)
@@ -366,6 +376,31 @@ class EntityCache:
             counters.writes += written
             counters.writes_invalidated += len(items) - written
 
+    async def _servable(
+        self,
+        batch: _BatchSettings[Any, Any],
+        stale: Entries,
+        failures: list[tuple[UpstreamError, list[str]]],
+        keys_by_cache_key: Mapping[str, list[Any]],
+    ) -> Entries:
+        """The stale copies of failed keys that the request's gate lets it serve."""
+        failed = [cache_key for _, cache_keys in failures for cache_key in cache_keys]
+        gate = batch.stale_gate
+        if gate is None or not failed or any(cache_key not in stale for cache_key in failed):
+            # Ungated, or nothing to decide: no read to ask the gate.
+            return stale
+        entity = batch.kind.entity
+        # Side by side: a gate may read (an order's owner), and those reads batch.
+        allowed = await asyncio.gather(
+            *(
+                gate(entity, keys_by_cache_key[cache_key][0], stale[cache_key].value)
+                for cache_key in failed
+            )
+        )
+        return {
+            cache_key: stale[cache_key] for cache_key, ok in zip(failed, allowed, strict=True) if ok
+        }
+
     def _fall_back_to_stale(
         self,
         batch: _BatchSettings[Any, Any],
@@ -403,6 +438,7 @@ class _BatchSettings(Generic[KeyT, ValueT]):
     policy: RequestCachePolicy
     stale_log: StaleLog | None = None
     write_backs: WriteBacks | None = None
+    stale_gate: StaleGate | None = None
 
 
 def _outcome(flight: Flight) -> Mapping[str, Any] | UpstreamError | None:

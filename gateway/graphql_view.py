@@ -80,6 +80,7 @@ from gateway.settings import Settings
 from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
 from resolvers.request_deadline import request_deadline
+from schema.access import stale_copy_gate
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
 from schema.context import GatewayContext
@@ -517,20 +518,25 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         stale_log = StaleLog()
         request.scope.setdefault("state", {})["stale_log"] = stale_log
         write_backs = WriteBacks()
+        viewer = self.viewer_of(request)
+        # The gate asks the context's loaders of the moment (they are renewed), which
+        # exist once the context does: it is first called while the request executes.
+        stale_gate = stale_copy_gate(viewer, lambda: context.loaders)
 
         def make_loaders() -> Loaders:
-            return runtime.loaders_for(policy, stale_log, write_backs)
+            return runtime.loaders_for(policy, stale_log, write_backs, stale_gate)
 
         checks = request.scope["state"].get("limit_checks")
-        return GatewayContext(
+        context = GatewayContext(
             config=self.settings.schema_config(),
-            viewer=self.viewer_of(request),
+            viewer=viewer,
             clients=runtime.clients,
             loaders=make_loaders(),
             make_loaders=make_loaders,
             write_backs=write_backs,
             limit_checks=checks if isinstance(checks, LimitChecks) else None,
         )
+        return context
 
     def refusals(self, query: str) -> list[str]:
         """Why ``query`` would not run; only a document that would is stored for APQ."""

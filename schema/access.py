@@ -15,19 +15,30 @@ and shipments enter the graph from the root (``ensure_own_customer`` and friends
 joins below an order the token owns is that customer's too. To a customer's token another
 customer's order, customer or shipment does not exist: it gets the very answer an unknown
 id gets (``hidden_from_customer``), so the token cannot tell which ids exist.
+
+That holds while a system is down too. The cache then serves stale copies of what it
+holds (stale-if-error), and an id it never held fails with the system's error; a copy of
+another customer's record, turned into NOT_FOUND here, would tell the token that the id
+exists. So a customer's token is served a stale copy of a customer-owned record only when
+it is its own (``stale_copy_gate``, applied by the cache to every loader of the request):
+any other copy is answered as an id the cache never held, whichever field asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
-from core.errors import ForbiddenError, NotFoundError
+from cache.entity_cache import StaleGate
+from core.errors import ForbiddenError, NotFoundError, SupplyGraphError
 from schema.context import Info
 from schema.viewer import Viewer
+
+if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
 
 T = TypeVar("T")
 
@@ -201,3 +212,68 @@ def permits(viewer: Viewer, type_name: str, field_name: str) -> bool:
     """Whether ``viewer`` may see the field: prefetching skips what it would refuse."""
     rule = POLICY.get((type_name, field_name))
     return rule is None or refusal(viewer, rule, f"{type_name}.{field_name}") is None
+
+
+# The customer an order belongs to, as this request reads it; None when it is unknown.
+OrderOwner = Callable[[str], Awaitable[str | None]]
+# Whose a cached copy of a join is, from its key and value (None: a negative entry).
+CopyOwner = Callable[[OrderOwner, Any, Any], Awaitable[str | None]]
+
+
+async def _the_customer(order_owner: OrderOwner, key: str, record: Any) -> str | None:
+    return record.id if record is not None else None
+
+
+async def _the_orders_customer(order_owner: OrderOwner, key: str, record: Any) -> str | None:
+    return record.customer_id if record is not None else None
+
+
+async def _the_keyed_customer(order_owner: OrderOwner, key: tuple[str, Any], _: Any) -> str:
+    return key[0]
+
+
+async def _the_keyed_orders_customer(order_owner: OrderOwner, key: str, _: Any) -> str | None:
+    return await order_owner(key)
+
+
+async def _the_shipped_orders_customer(
+    order_owner: OrderOwner, key: str, record: Any
+) -> str | None:
+    return await order_owner(record.order_ref) if record is not None else None
+
+
+# The joins (``resolvers.joins``) whose records belong to one customer, and how to tell
+# whose a copy is. The rest are nobody's (products, stock, suppliers) or reached only
+# below an object the token was shown as its own (a customer's ERP account).
+CUSTOMER_OWNED: Mapping[str, CopyOwner] = {
+    "customer": _the_customer,
+    "order": _the_orders_customer,
+    "orders_of_customer": _the_keyed_customer,
+    # Keyed by the order id the client gave: orderTracking reads them beside the order.
+    "plans_of_order": _the_keyed_orders_customer,
+    "invoices_of_order": _the_keyed_orders_customer,
+    "shipments_of_order": _the_keyed_orders_customer,
+    "shipment_by_tracking_number": _the_shipped_orders_customer,
+}
+
+
+def stale_copy_gate(viewer: Viewer, loaders: Callable[[], Loaders]) -> StaleGate | None:
+    """Which stale copies the cache may serve ``viewer`` (``cache.entity_cache``): staff
+    every one (None); a customer's token those of customer-owned joins that are its own
+    by ``visible_to``, so not a negative entry nor another customer's record.
+    ``loaders``: the request's current loaders, whose order reads tell an order's owner."""
+    if not viewer.is_customer:
+        return None
+
+    async def order_owner(order_id: str) -> str | None:
+        try:
+            order = await loaders().order.load(order_id)
+        except SupplyGraphError:
+            return None  # its system is down too, and no copy of it is this token's
+        return order.customer_id if order is not None else None
+
+    async def may_serve(join: str, key: Any, value: Any) -> bool:
+        owner_of = CUSTOMER_OWNED.get(join)
+        return owner_of is None or visible_to(viewer, await owner_of(order_owner, key, value))
+
+    return may_serve

@@ -191,6 +191,53 @@ async def test_the_upstream_error_is_raised_when_a_miss_has_no_copy(store, prefi
     assert not stale_log
 
 
+async def test_a_copy_the_gate_holds_back_fails_its_batch_as_a_key_never_cached(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+    await wrap_orders(cache, fetch)(["SO-1", "SO-2"])
+    clock.now += ORDER.ttl_s + 1
+    error = UpstreamUnavailable("crm", "503 from the CRM")
+    fetch.error = error
+    asked: list[tuple[str, str, object]] = []
+
+    async def only_so_1(join: str, key: str, value: object) -> bool:
+        asked.append((join, key, value))
+        return key == "SO-1"
+
+    stale_log = StaleLog()
+    gated = wrap_orders(cache, fetch, stale_log=stale_log, stale_gate=only_so_1)
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await gated(["SO-1", "SO-2"])
+    assert raised.value is error
+    assert not stale_log
+    assert cache.counters(ORDER).stale_served == 0
+    assert sorted(asked) == sorted(
+        ("order", key, record) for key, record in orders("SO-1", "SO-2").items()
+    )
+
+    assert await gated(["SO-1"]) == orders("SO-1")
+    assert [entry.key for entry in stale_log.entries] == ["SO-1"]
+
+
+async def test_the_gate_is_not_asked_when_a_failed_key_has_no_copy_at_all(store, prefix):
+    clock = FakeClock()
+    cache = EntityCache(store, prefix=prefix, clock=clock)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(cache, fetch)(["SO-1"])
+    clock.now += ORDER.ttl_s + 1
+    fetch.error = UpstreamUnavailable("crm", "down")
+    asked: list[str] = []
+
+    async def every_copy(join: str, key: str, value: object) -> bool:
+        asked.append(key)
+        return True
+
+    with pytest.raises(UpstreamUnavailable):
+        await wrap_orders(cache, fetch, stale_gate=every_copy)(["SO-1", "SO-2"])
+    assert asked == []
+
+
 async def test_a_copy_older_than_its_grace_is_not_served(store, prefix):
     clock = FakeClock()
     cache = EntityCache(store, prefix=prefix, clock=clock)
