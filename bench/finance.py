@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from run import NO_CACHE, Row, Scenario, measure, run_load
+from run import NO_CACHE, RUNS_OF_MODE, Row, Runs, Scenario, measure, run_load
 from servers import (
     free_port,
     percentile,
@@ -165,9 +165,9 @@ def main() -> None:
             "GATEWAY_REDIS_URL": args.redis_url,
             "GATEWAY_CACHE_PREFIX": f"bench-finance-{os.getpid()}",
         }
-        modes = (
-            ("batched", {}, [("cold", NO_CACHE), ("warm: answers", None)]),
-            ("records", {"GATEWAY_RESPONSE_CACHE": "0"}, [("warm: records", None)]),
+        modes: tuple[tuple[str, dict[str, str], Runs], ...] = (
+            ("batched", {}, RUNS_OF_MODE["batched"]),
+            ("records", {"GATEWAY_RESPONSE_CACHE": "0"}, RUNS_OF_MODE["records"]),
         )
         for mode, extra_env, runs in modes:
             port = free_port()

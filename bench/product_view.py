@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 
-from run import NO_CACHE, Row, Scenario, measure, run_load
+from run import NO_CACHE, RUNS_OF_MODE, Row, Runs, Scenario, measure, run_load
 from servers import free_port, process, run, simulators, upstream_env, wait_until_up
 
 PRODUCT_VIEW = """
@@ -75,9 +75,9 @@ def main() -> None:
             "GATEWAY_REDIS_URL": args.redis_url,
             "GATEWAY_CACHE_PREFIX": f"bench-pv-{os.getpid()}",
         }
-        modes = (
-            ("answers", {}, [("cold", NO_CACHE), ("warm: answers", None)]),
-            ("records", {"GATEWAY_RESPONSE_CACHE": "0"}, [("warm: records", None)]),
+        modes: tuple[tuple[str, dict[str, str], Runs], ...] = (
+            ("answers", {}, RUNS_OF_MODE["batched"]),
+            ("records", {"GATEWAY_RESPONSE_CACHE": "0"}, RUNS_OF_MODE["records"]),
         )
         for mode, extra_env, runs in modes:
             port = free_port()

@@ -188,7 +188,9 @@ def measure(
 
 
 NO_CACHE = {"Cache-Control": "no-cache"}
-RUNS_OF_MODE: dict[str, list[tuple[str, dict[str, str] | None]]] = {
+# The runs measured on one gateway: a row label and the headers its requests carry.
+Runs = list[tuple[str, dict[str, str] | None]]
+RUNS_OF_MODE: dict[str, Runs] = {
     "naive": [("naive", NO_CACHE)],
     "batched": [("cold", NO_CACHE), ("warm: answers", None)],
     "records": [("warm: records", None)],

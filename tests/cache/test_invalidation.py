@@ -168,7 +168,7 @@ async def test_lists_that_hold_a_record_under_no_key_of_its_own_are_dropped_whol
 ):
     # Which feed page holds an order, or will once it is created, is not known by key;
     # the catalogue is one entry holding every product.
-    lists = {
+    lists: dict[str, object] = {
         key(layout, system, entity, "200|*|2026-01-01T00:00:00+00:00||"): [],
         key(layout, system, entity, "all"): [],
     }

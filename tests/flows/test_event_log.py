@@ -12,7 +12,7 @@ from tests.gateway_fixtures import REDIS_URL
 
 
 def test_the_log_keeps_the_documented_fields_and_stays_near_its_cap() -> None:
-    async def scenario() -> tuple[int, DomainEvent, dict[bytes, bytes]]:
+    async def scenario() -> tuple[int, DomainEvent, dict[bytes | str, bytes | str]]:
         redis = Redis.from_url(REDIS_URL)
         names = StreamNames.under(f"sglog-{uuid.uuid4().hex[:8]}")
         try:
@@ -21,7 +21,10 @@ def test_the_log_keeps_the_documented_fields_and_stays_near_its_cap() -> None:
             for _ in range(1000):
                 await log.append(event)
             length = await redis.xlen(names.events)
-            [(_, fields)] = await redis.xrevrange(names.events, count=1)
+            newest = await redis.xrevrange(names.events, count=1)
+            assert newest is not None
+            [(_, fields)] = newest
+            assert fields is not None
             return length, DomainEvent.from_fields(fields), fields
         finally:
             await redis.delete(names.events)

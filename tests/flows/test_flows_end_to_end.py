@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -104,7 +105,9 @@ def test_a_received_purchase_order_books_its_quantity_into_the_erp_stock_once(
         return [
             (record.flow_step, record.outcome)
             for record in caplog.records
-            if getattr(record, "flow", None) == "receipt-to-stock" and hasattr(record, "flow_step")
+            if getattr(record, "flow", None) == "receipt-to-stock"
+            and hasattr(record, "flow_step")
+            and hasattr(record, "outcome")
         ]
 
     # The move exists in the ERP a moment before the gateway has its answer and logs it.
@@ -133,13 +136,14 @@ def test_a_re_delivered_event_changes_nothing_upstream(world: FlowWorld) -> None
     creates_before = world.erp_calls("mrp.production.create")
 
     # The same change announced again, under new event ids (a replayed feed, a second sender).
-    for system, event, keys, data in [
+    resent: list[tuple[str, str, list[str], dict[str, Any]]] = [
         ("crm", "order.updated", [order_id], {"resent": True}),
         ("erp", "production.updated", [order_id], {"ids": [production["id"]], "resent": True}),
-    ]:
+    ]
+    for system, event, keys, data in resent:
         send_event(world, system, event, keys, data)
     for flow in ("order-to-production", "production-to-purchasing"):
-        eventually(lambda flow=flow: resent_runs(world, flow))
+        eventually(partial(resent_runs, world, flow))
 
     # The flow did ask the ERP again; the origin made it answer the existing order.
     assert world.erp_calls("mrp.production.create") == creates_before + 1

@@ -18,7 +18,9 @@ def token(scopes: str = STAFF_SCOPES, **claims: Any) -> str:
     return issue_token(JWT_SECRET, "tester", scopes, **claims)
 
 
-def ask(url: str, query: str, bearer: str | None, variables: dict | None = None) -> httpx.Response:
+def ask(
+    url: str, query: str, bearer: str | None, variables: dict[str, Any] | None = None
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     return httpx.post(
         f"{url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers

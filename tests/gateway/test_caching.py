@@ -56,7 +56,9 @@ def fresh_gateway(simulators) -> Iterator[str]:
         yield server.url
 
 
-def post(url: str, query: str, variables: dict | None = None, **kwargs: Any) -> dict[str, Any]:
+def post(
+    url: str, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+) -> dict[str, Any]:
     response = httpx.post(
         f"{url}/graphql", json={"query": query, "variables": variables or {}}, **kwargs
     )

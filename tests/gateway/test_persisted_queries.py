@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 QUERY = '{ product(code: "P-1002") { code name } }'
 SHA = hashlib.sha256(QUERY.encode()).hexdigest()
 
 
-def apq(sha: str) -> dict:
+def apq(sha: str) -> dict[str, Any]:
     return {"persistedQuery": {"version": 1, "sha256Hash": sha}}
 
 

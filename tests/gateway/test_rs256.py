@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ def test_a_pem_written_on_one_line_with_escaped_newlines_is_used(rsa_key):
     assert verifier.verify(rs256_token(rsa_key)).subject == "rs-tester"
 
 
-UNUSABLE_KEYS = {
+UNUSABLE_KEYS: dict[str, Callable[[], str]] = {
     "not a PEM at all": lambda: "ssh-rsa AAAAB3NzaC1yc2E nothing-here",
     "a private key": lambda: private_pem(
         rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -140,7 +140,7 @@ def test_an_unusable_public_key_stops_the_gateway_being_built(simulators, kind):
 def test_without_cryptography_an_rs256_key_is_refused_with_the_reason(monkeypatch, rsa_key):
     # A None entry makes the import fail, as it would with the package not installed.
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.serialization", None)
-    settings = Settings(jwt_public_key=public_pem(rsa_key))
+    settings = Settings(jwt_public_key=SecretStr(public_pem(rsa_key)))
     with pytest.raises(ConfigurationError, match="cryptography"):
         TokenVerifier.from_settings(settings)
 

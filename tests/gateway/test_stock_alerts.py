@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import httpx
@@ -87,7 +87,7 @@ def receive_goods(sims: RunningSimulators, sku: str, warehouse: str, quantity: i
     )
 
 
-async def sse_alerts(gateway: Gateway, warehouse: str) -> AsyncIterator[dict[str, Any]]:
+async def sse_alerts(gateway: Gateway, warehouse: str) -> AsyncGenerator[dict[str, Any], None]:
     params = {"query": ALERTS, "variables": json.dumps({"warehouse": warehouse})}
     async with (
         httpx.AsyncClient(timeout=EVENT_TIMEOUT_S) as client,

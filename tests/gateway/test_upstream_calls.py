@@ -8,6 +8,7 @@ query, plus one per extra chunk where a batch is larger than the upstream's limi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from tests.contract_client import ContractClient
 
@@ -31,7 +32,7 @@ DASHBOARD = """{ customers(first: 50) { edges { node { id orders {
     productionPlans { state } shipments { status } } } } } }"""
 
 
-def calls_by_operation(stats: dict[str, dict]) -> dict[str, int]:
+def calls_by_operation(stats: dict[str, dict[str, Any]]) -> dict[str, int]:
     return {
         op: figures["calls"]
         for system in stats.values()
@@ -40,7 +41,7 @@ def calls_by_operation(stats: dict[str, dict]) -> dict[str, int]:
     }
 
 
-def assert_no_batch_over_its_limit(stats: dict[str, dict]) -> None:
+def assert_no_batch_over_its_limit(stats: dict[str, dict[str, Any]]) -> None:
     for system in stats.values():
         for op, figures in system["operations"].items():
             if op in LIMITS:

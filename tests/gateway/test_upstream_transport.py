@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from tests.gateway.test_upstream_calls import DASHBOARD, calls_by_operation
 from tests.gateway_fixtures import gateway_settings
 
 
-def cold_answer(simulators, sim_counters, transport: str) -> tuple[dict, dict]:
+def cold_answer(simulators, sim_counters, transport: str) -> tuple[dict[str, Any], dict[str, int]]:
     settings = gateway_settings(simulators, upstream_transport=transport)
     with ThreadedServer(create_app(settings)) as server:
         sim_counters.reset()

@@ -319,7 +319,7 @@ async def test_a_batch_starts_after_two_trips_through_the_ready_queue_not_three(
     await asyncio.sleep(0)
 
     assert asked == [["a", "b"]]
-    assert await asyncio.gather(first, second) == ["A", "B"]
+    assert list(await asyncio.gather(first, second)) == ["A", "B"]
 
 
 async def test_a_failed_key_nobody_reads_is_not_reported_as_a_lost_error():

@@ -65,7 +65,8 @@ def test_a_twelve_month_summary_by_month_adds_up_the_actual_costs_of_every_order
 ) -> None:
     orders = counted_orders(period_orders)
     world = read_world(upstream, orders)
-    total, months = Totals(), defaultdict(Totals)
+    total = Totals()
+    months: defaultdict[str, Totals] = defaultdict(Totals)
     for order in orders:
         costs = [line_cost(order, line, world) for line in order["lines"]]
         revenue = amount(order["total"])

@@ -66,7 +66,8 @@ def expected_coverage(
     """Net and the first short date, computed here from the simulators' data."""
     data = simulators.dataset
     sku = data.products[code].scm_sku
-    atp = sum(max(level.on_hand - level.reserved, 0) for level in data.stock_by_sku.get(sku, []))
+    levels = data.stock_by_sku.get(sku, []) if sku else []
+    atp = sum(max(level.on_hand - level.reserved, 0) for level in levels)
     moves: list[tuple[date, int, int]] = []  # (date, 0 = in / 1 = out, quantity)
     for purchase in data.purchase_orders_by_sku.get(sku, []) if sku else []:
         if purchase.status == "open":

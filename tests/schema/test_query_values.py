@@ -7,7 +7,7 @@ never through the gateway's own clients.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 import pytest
 
@@ -27,8 +27,13 @@ def cents(value: Any) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
-def rfc3339(value: str | None) -> str | None:
-    """Upstream times, spelled as the gateway spells them (UTC with Z)."""
+@overload
+def rfc3339(value: str) -> str: ...
+@overload
+def rfc3339(value: Literal[False] | None) -> None: ...
+def rfc3339(value: str | Literal[False] | None) -> str | None:
+    """Upstream times, spelled as the gateway spells them (UTC with Z); the ERP's
+    ``False`` (no value) is None."""
     if value is None or value is False:
         return None
     if " " in value:  # the ERP's "YYYY-MM-DD HH:MM:SS"

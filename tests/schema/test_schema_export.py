@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from schema.build import SDL_PATH, create_schema
 
 CONTRACTS = Path(__file__).resolve().parents[2].parent / "shared"
 
 
-def load_schema_diff():
+def load_schema_diff() -> ModuleType:
     path = CONTRACTS / "tools" / "schema_diff.py"
     spec = importlib.util.spec_from_file_location("schema_diff", path)
     assert spec is not None and spec.loader is not None
