@@ -28,7 +28,7 @@ from redis.exceptions import ResponseError
 from gateway.flows import metrics
 from gateway.flows.definitions import Flow
 from gateway.flows.engine import FlowEngine, FlowFailed
-from gateway.flows.events import BadEvent, DomainEvent, FlowRedis, StreamNames
+from gateway.flows.events import BadEvent, DomainEvent, FlowRedis, StreamNames, text_of
 from gateway.flows.runs import FlowRunLog
 from schema.flow_runs import FlowRunRecord
 
@@ -55,10 +55,6 @@ class ConsumerConfig:
         # Capped below the claim idle time: a retry waiting here must not look abandoned.
         cap = min(self.backoff_max_s, self.claim_idle_ms / 2000)
         return float(min(cap, self.backoff_base_s * 2 ** (attempts - 1)))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def group_of(flow: Flow) -> str:
@@ -164,7 +160,7 @@ class FlowWorker:
             self._names.events, self.group, self._config.consumer, 0, ids
         )
         await asyncio.gather(
-            *(self.handle(_text(entry_id), fields) for entry_id, fields in claimed if fields)
+            *(self.handle(text_of(entry_id), fields) for entry_id, fields in claimed if fields)
         )
         return len(claimed)
 
@@ -179,7 +175,7 @@ class FlowWorker:
                 start_id=start,
                 count=self._config.batch,
             )
-            start, entries = _text(answer[0]), answer[1]
+            start, entries = text_of(answer[0]), answer[1]
             deleted = answer[2] if len(answer) > 2 else []
             if deleted:
                 # Trimmed from the log before anyone finished them: nothing left to run.
@@ -191,9 +187,9 @@ class FlowWorker:
                 logger.warning(
                     "flow %s claimed %s from a consumer that stopped",
                     self.flow.name,
-                    _text(entry_id),
+                    text_of(entry_id),
                 )
-                await self.handle(_text(entry_id), fields)
+                await self.handle(text_of(entry_id), fields)
                 handled += 1
             if start == "0-0" or not entries:
                 return handled
@@ -269,7 +265,7 @@ class FlowWorker:
     async def _dead_letter(
         self, entry_id: str, fields: dict[Any, Any], error: str, attempts: int
     ) -> None:
-        letter: dict[Any, Any] = {_text(name): _text(value) for name, value in fields.items()}
+        letter: dict[Any, Any] = {text_of(name): text_of(value) for name, value in fields.items()}
         letter.update(
             {
                 "flow": self.flow.name,
@@ -308,5 +304,5 @@ def _entries(answer: Any) -> list[tuple[str, dict[Any, Any]]]:
     for _stream, entries in streams:
         for entry_id, fields in entries:
             if fields is not None:
-                found.append((_text(entry_id), fields))
+                found.append((text_of(entry_id), fields))
     return found

@@ -65,7 +65,7 @@ class DomainEvent:
 
     @classmethod
     def from_fields(cls, raw: dict[Any, Any]) -> DomainEvent:
-        fields = {_text(name): _text(value) for name, value in raw.items()}
+        fields = {text_of(name): text_of(value) for name, value in raw.items()}
         try:
             keys = orjson.loads(fields["keys"])
             data = orjson.loads(fields.get("data") or "{}")
@@ -101,7 +101,9 @@ class DomainEvent:
         )
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
+    """A Redis reply's field or id as text: bytes from a client without
+    ``decode_responses``, str from one with it."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -135,4 +137,4 @@ class EventLog:
         entry_id = await self.redis.xadd(
             self.names.events, fields, maxlen=self._max_len, approximate=True
         )
-        return _text(entry_id)
+        return text_of(entry_id)

@@ -11,15 +11,11 @@ from typing import Any
 
 import orjson
 
-from gateway.flows.events import FlowRedis
+from gateway.flows.events import FlowRedis, text_of
 from schema.flow_runs import FlowRunPage, FlowRunRecord, FlowStepRecord
 
 # Entries looked at per round trip while filtering by flow or status.
 _SCAN = 200
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _run_of(entry_id: str, raw: dict[Any, Any]) -> FlowRunRecord:
@@ -43,7 +39,7 @@ class FlowRunLog:
             maxlen=self._kept,
             approximate=True,
         )
-        return _text(entry_id)
+        return text_of(entry_id)
 
     async def page(
         self, flow: str | None, status: str | None, first: int, after: str | None
@@ -57,13 +53,13 @@ class FlowRunLog:
             if not entries:
                 break
             for raw_id, raw in entries:
-                entry_id = _text(raw_id)
-                if flow is not None and _text(raw.get(b"flow", b"")) != flow:
+                entry_id = text_of(raw_id)
+                if flow is not None and text_of(raw.get(b"flow", b"")) != flow:
                     continue
-                if status is not None and _text(raw.get(b"status", b"")) != status:
+                if status is not None and text_of(raw.get(b"status", b"")) != status:
                     continue
                 found.append(_run_of(entry_id, raw))
-            upper = f"({_text(entries[-1][0])}"
+            upper = f"({text_of(entries[-1][0])}"
             if len(entries) < _SCAN:
                 break
         runs = tuple(found[:first])

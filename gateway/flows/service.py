@@ -17,7 +17,7 @@ from core.errors import NotFoundError
 from gateway.flows.consumer import ConsumerConfig, FlowWorker, consumer_name
 from gateway.flows.definitions import Flow, load_flows
 from gateway.flows.engine import FlowEngine, FlowFailed
-from gateway.flows.events import BadEvent, DomainEvent
+from gateway.flows.events import BadEvent, DomainEvent, text_of
 from gateway.runtime import Runtime
 from schema.flow_runs import FlowRunRecord
 from schema.strawberry_internals import graphql_schema
@@ -72,7 +72,7 @@ class FlowService:
     async def dead_letters(self, count: int = 100) -> list[dict[str, Any]]:
         entries: Any = await self.redis.xrevrange(self.names.dead_letters, count=count)
         return [
-            {"id": _text(entry_id), **{_text(k): _text(v) for k, v in fields.items()}}
+            {"id": text_of(entry_id), **{text_of(k): text_of(v) for k, v in fields.items()}}
             for entry_id, fields in entries
         ]
 
@@ -86,7 +86,7 @@ class FlowService:
         if not entries:
             raise NotFoundError(f"no dead letter {letter_id}")
         fields = entries[0][1]
-        flow_name = _text(fields.get(b"flow", b""))
+        flow_name = text_of(fields.get(b"flow", b""))
         flow = self.flows.get(flow_name)
         if flow is None:
             raise NotFoundError(f"dead letter {letter_id} names no known flow ({flow_name!r})")
@@ -94,7 +94,7 @@ class FlowService:
             event = DomainEvent.from_fields(fields)
         except BadEvent as error:
             raise NotFoundError(f"dead letter {letter_id} holds no event: {error}") from error
-        attempts = int(_text(fields.get(b"attempts", b"0")) or 0)
+        attempts = int(text_of(fields.get(b"attempts", b"0")) or 0)
         try:
             run = await self.engine.run(flow, event, attempts + 1)
         except FlowFailed as failure:
@@ -110,7 +110,3 @@ def _with_id(run: FlowRunRecord, run_id: str) -> FlowRunRecord:
     from dataclasses import replace
 
     return replace(run, id=run_id)
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
