@@ -7,10 +7,12 @@
 //
 // State for people and for tests: <main id="app"> carries data-state (idle, needs-token,
 // loading, ready, error), data-alerts (stock alerts received), data-tracked (orders whose
-// live stage has arrived), data-order-updates (order changes after that) and
-// data-csp-violations and data-live-retries (subscriptions asked for again after a system's
-// hiccup, live-retry.js); each chart's element carries data-state and data-values, the
-// figures it plots exactly as the graph answered them.
+// live stage has arrived), data-order-updates (order changes after that),
+// data-stock-reads (low-stock re-reads after a burst of alerts that replaced the chart's
+// state) and data-csp-violations and data-live-retries (subscriptions asked for again after
+// a system's hiccup, live-retry.js); each chart's element carries data-state and
+// data-values, the figures it plots exactly as the graph answered them (the products
+// chart's rowsRead: present only when there were more rows than the page reads).
 "use strict";
 
 (function () {
@@ -20,7 +22,14 @@
   const ORDERS_PER_CUSTOMER = 50;
   const CUSTOMER_PAGE = 200;
   const MAX_FOLLOWED_ORDERS = 40;
-  const LOW_STOCK_ROWS = 50;
+  // The schema's largest lowStock page (MAX_LOW_STOCK_PAGE): Q.stock then costs about
+  // 3,200 of the 250,000 fields a request may (schema/limits.py), so every row takes few
+  // requests; past LOW_STOCK_PAGES the KPI line says that only the first rows were read.
+  const LOW_STOCK_PAGE = 200;
+  const LOW_STOCK_PAGES = 10;
+  // Alerts come in bursts (one stock count can move a sku in several warehouses): the
+  // graph is read again once a burst has been quiet this long.
+  const STOCK_RECONCILE_MS = 1000;
   const PRODUCTS_SHOWN = 12;
   const FLOW_RUN_PAGES = 5; // of 100 runs each: the latest 500 runs
   const DRILL_PAGE = 50;
@@ -84,14 +93,15 @@
         pageInfo { hasNextPage endCursor }
       }
     }`,
-    stock: `query ReportStock($warehouse: String) {
-      lowStock(first: ${LOW_STOCK_ROWS}, warehouse: $warehouse) {
+    stock: `query ReportStock($warehouse: String, $after: String) {
+      lowStock(first: ${LOW_STOCK_PAGE}, after: $after, warehouse: $warehouse) {
         totalCount
         edges { node {
           shortBy level { sku warehouse available reorderPoint }
           product { code name coverage {
             availableToPromise openPurchaseQuantity openDemand net runsShortOn } }
         } }
+        pageInfo { hasNextPage endCursor }
       }
     }`,
     warehouses: `query ReportWarehouses { productList(first: 10) { edges { node { inventory { warehouse } } } } }`,
@@ -171,6 +181,9 @@
     followed: [], // the orders whose stage is followed live
     products: new Map(), // code -> {code, name, coverage, below: Map(warehouse -> level)}
     lowStockTotal: 0,
+    lowStockRead: null, // rows read when the pages ran out before the rows did, else null
+    stockAlertsSeen: 0, // a re-read started before the latest alert may not include it
+    stockReconcile: 0, // the pending re-read's timer
     generation: 0, // bumped on every reload: answers of an older one are dropped
   };
   const charts = {};
@@ -542,13 +555,57 @@
     state.products.set(code, entry);
   }
 
-  async function loadStock(generation) {
-    const data = await graphql(Q.stock, { warehouse: state.filters.warehouse || null });
-    if (generation !== state.generation) return;
+  // lowStock is in sku order, not by shortfall: the products furthest below can be on any
+  // page, so every page is read. Null when the answer went stale while paging (isCurrent).
+  async function readLowStock(isCurrent) {
+    const rows = [];
+    let after = null;
+    for (let page = 1; ; page += 1) {
+      const data = await graphql(Q.stock, { warehouse: state.filters.warehouse || null, after });
+      if (!isCurrent()) return null;
+      for (const edge of data.lowStock.edges) rows.push(edge.node);
+      const more = data.lowStock.pageInfo.hasNextPage;
+      if (!more || page >= LOW_STOCK_PAGES) {
+        // The latest page's count: rows that crossed their reorder point meanwhile count.
+        return { rows, totalCount: data.lowStock.totalCount, complete: !more };
+      }
+      after = data.lowStock.pageInfo.endCursor;
+    }
+  }
+
+  function applyLowStock(read) {
     state.products = new Map();
-    state.lowStockTotal = data.lowStock.totalCount;
-    for (const edge of data.lowStock.edges) rememberLowStock(edge.node);
+    state.lowStockTotal = read.totalCount;
+    state.lowStockRead = read.complete ? null : read.rows.length;
+    for (const row of read.rows) rememberLowStock(row);
     renderProducts();
+  }
+
+  async function loadStock(generation) {
+    const read = await readLowStock(() => generation === state.generation);
+    if (read) applyLowStock(read);
+  }
+
+  // The alerts' own bookkeeping is a guess (an alert may be about a row past those read, or
+  // repeat one): after a burst, what the graph says replaces it.
+  function reconcileStockSoon() {
+    clearTimeout(state.stockReconcile);
+    const generation = state.generation;
+    state.stockReconcile = setTimeout(() => reconcileStock(generation), STOCK_RECONCILE_MS);
+  }
+
+  async function reconcileStock(generation) {
+    const seen = state.stockAlertsSeen;
+    // A newer alert has its own re-read coming; a reload reads the rows itself.
+    const current = () => generation === state.generation && seen === state.stockAlertsSeen;
+    try {
+      const read = await withRetries(2, () => readLowStock(current));
+      if (!read || !current()) return;
+      applyLowStock(read);
+      app.dataset.stockReads = String(Number(app.dataset.stockReads) + 1);
+    } catch (error) {
+      // The chart keeps the alerts' figures until the next alert reads the graph again.
+    }
   }
 
   function shortBy(entry) {
@@ -563,6 +620,7 @@
       .slice(0, PRODUCTS_SHOWN);
     const shown = entries.slice().reverse();
     const values = { codes: entries.map((entry) => entry.code), below: {}, totalCount: state.lowStockTotal };
+    if (state.lowStockRead !== null) values.rowsRead = state.lowStockRead;
     for (const series of PRODUCT_SERIES) {
       values[series.key] = entries.map((entry) => (entry.coverage ? entry.coverage[series.key] : null));
     }
@@ -572,6 +630,9 @@
       el("strong", count.format(state.lowStockTotal)),
       " stock levels below reorder point" + (state.filters.warehouse ? " in " + state.filters.warehouse : "") +
         "; the " + entries.length + " furthest below shown",
+      state.lowStockRead !== null
+        ? " (of the first " + count.format(state.lowStockRead) + " rows only: there were more)"
+        : "",
       short ? " · " + short + " will run short" : "",
     );
     const label = (entry) => entry.code + " · " + [...entry.below.keys()].sort().join(", ");
@@ -611,6 +672,8 @@
     list.prepend(item);
     setTimeout(() => item.classList.remove("fresh"), 4000);
     app.dataset.alerts = String(Number(app.dataset.alerts) + 1);
+    state.stockAlertsSeen += 1;
+    reconcileStockSoon();
     if (!alert.product) return;
     const code = alert.product.code;
     if (alert.kind === "BELOW_REORDER_POINT") {
@@ -1019,6 +1082,7 @@
       $(name + "-chart").dataset.state = "loading";
     }
     if ($("warehouse").options.length <= 1) loadWarehouses().catch(() => {});
+    clearTimeout(state.stockReconcile); // this reload reads the rows itself
     live.stopAll("");
     live.subscribe("stock", Q.stockAlerts, { warehouse: state.filters.warehouse || null }, (payload) => {
       const alert = payload.data && payload.data.stockAlerts;
