@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 from graphql import ExecutionResult, GraphQLError, GraphQLObjectType
 from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.errors import QueryRejectedError
+from schema.lean_resolvers import LeanLeaves
 
 
 class AnswerFields:
@@ -43,8 +43,9 @@ class AnswerFields:
         raise self.breach
 
 
-class AnswerSizeCapped(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, counting each object's fields as it completes them."""
+class AnswerSizeCapped(LeanLeaves):
+    """graphql-core's executor (lean leaves: ``schema.lean_resolvers``), counting each
+    object's fields as it completes them."""
 
     # Set per schema by ``capped_at``.
     max_answer_fields: ClassVar[int] = 500_000

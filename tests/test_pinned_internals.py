@@ -162,3 +162,25 @@ def test_strawberry_still_reads_a_types_definition_where_federation_swaps_in_its
     assert parameters == ["self", "info", "representations"], (
         f"strawberry's federation Schema.entities_resolver now takes {parameters}: {review}"
     )
+
+
+def test_graphql_cores_executor_still_calls_execute_field_as_lean_leaves_overrides_it():
+    from graphql import GraphQLInt, MiddlewareManager
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    execute_field = StrawberryGraphQLCoreExecutionContext.execute_field
+    parameters = list(inspect.signature(execute_field).parameters)
+    assert parameters == [
+        "self",
+        "parent_type",
+        "source",
+        "field_details_list",
+        "path",
+        "position_context",
+    ], f"execute_field now takes {parameters}: review LeanLeaves in schema/lean_resolvers.py"
+    assert MiddlewareManager().middlewares == (), (
+        "MiddlewareManager no longer lists its middlewares: review LeanLeaves.__init__"
+    )
+    assert GraphQLInt.coerce_output_value(7) == 7, (
+        "scalars no longer serialize with coerce_output_value: review LeanLeaves"
+    )
