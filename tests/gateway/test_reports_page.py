@@ -126,15 +126,30 @@ def place_order_and_let_the_flows_run(demo: Demo) -> None:
 def flow_runs(demo: Demo) -> list[dict[str, Any]]:
     query = """query($after: String) { flowRuns(first: 100, after: $after) {
       edges { node { flow status } } pageInfo { hasNextPage endCursor } } }"""
-    runs: list[dict[str, Any]] = []
-    after = None
-    for _ in range(5):
-        page = demo.graphql(query, {"after": after})["flowRuns"]
-        runs += [edge["node"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    runs, _ = every_node(demo, query, "flowRuns", {}, max_pages=5)
     return runs
+
+
+def every_node(
+    demo: Demo,
+    query: str,
+    field: str,
+    variables: dict[str, Any],
+    *,
+    max_pages: int | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The nodes of a connection, page after page (``after`` and ``pageInfo``), up to
+    ``max_pages``; and the last page read."""
+    nodes: list[dict[str, Any]] = []
+    after = None
+    pages = 0
+    while True:
+        page = demo.graphql(query, {**variables, "after": after})[field]
+        nodes += [edge["node"] for edge in page["edges"]]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"] or pages == max_pages:
+            return nodes, page
+        after = page["pageInfo"]["endCursor"]
 
 
 @pytest.fixture
@@ -204,14 +219,7 @@ def top_customers(demo: Demo, segment: str | None = None) -> list[dict[str, Any]
     query = """query($segment: CustomerSegment, $after: String) {
       customers(first: 200, after: $after, segment: $segment) { edges { node { id segment
       lifetimeValue { amount } } } pageInfo { hasNextPage endCursor } } }"""
-    everyone: list[dict[str, Any]] = []
-    after = None
-    while True:
-        page = demo.graphql(query, {"segment": segment, "after": after})["customers"]
-        everyone += [edge["node"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    everyone, _ = every_node(demo, query, "customers", {"segment": segment})
 
     def value(customer: dict[str, Any]) -> float:
         return float(customer["lifetimeValue"]["amount"]) if customer["lifetimeValue"] else 0.0
@@ -267,14 +275,8 @@ def low_stock(demo: Demo, warehouse: str | None = None) -> tuple[list[dict[str, 
         totalCount edges {{ node {{ shortBy level {{ warehouse available reorderPoint }}
         product {{ code coverage {{ availableToPromise openPurchaseQuantity openDemand }} }} }} }}
         pageInfo {{ hasNextPage endCursor }} }} }}"""
-    rows: list[dict[str, Any]] = []
-    after = None
-    while True:
-        page = demo.graphql(query, {"warehouse": warehouse, "after": after})["lowStock"]
-        rows += [edge["node"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows, int(page["totalCount"])
-        after = page["pageInfo"]["endCursor"]
+    rows, last = every_node(demo, query, "lowStock", {"warehouse": warehouse})
+    return rows, int(last["totalCount"])
 
 
 def expected_products(demo: Demo, warehouse: str | None = None) -> dict[str, Any]:
