@@ -15,11 +15,15 @@ A wrapped fetch does, for one DataLoader batch:
 Freshness is decided here from the fetch time stored in each entry (``cache.entry``).
 An entry past freshness but within grace is re-fetched; if that fetch fails with an
 ``UpstreamError``, the old copy is served and written to the request's ``StaleLog``.
-Keys with no copy to fall back on make the batch raise the upstream error. A request
-may hold some copies back (its ``StaleGate``: a customer's token is not served another
-customer's record): a key whose copy is held back is answered exactly as a key the cache
-never held, with the upstream error and no ``StaleLog`` entry, so that what the cache
-holds tells that token nothing.
+Keys with no copy to fall back on make the batch raise the upstream error.
+
+A request may hold copies back (its ``CacheGate``: a customer's token is served no other
+customer's record). A copy held back, fresh or stale, positive or negative, is a miss:
+the key is fetched upstream, and if that fails it gets the upstream error and no
+``StaleLog`` entry, exactly as a key the cache never held, so that what the cache holds
+tells that token nothing. What such a fetch brings is written back as usual. The gate
+is resolved per kind when a fetch is wrapped: kinds it does not guard, and requests
+without a gate (staff), pay nothing for it.
 
 A wrapped fetch keeps the contract of the fetch it wraps: keys it has nothing for are
 left out of its answer (the loader fills in its default), whether the upstream said
@@ -69,9 +73,12 @@ ValueT = TypeVar("ValueT")
 
 Fetch: TypeAlias = Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]]
 Entries: TypeAlias = dict[str, CachedEntry[Any]]
-# Whether a stale copy may stand in for a key whose fetch failed: given the join's name
-# (the kind's entity), the key and the copy's value (None for a negative entry).
-StaleGate: TypeAlias = Callable[[str, Any, Any], Awaitable[bool]]
+# Whether a cached copy may be served to the request: given the key and the copy's value
+# (None for a negative entry). A copy it refuses is a miss.
+CopyCheck: TypeAlias = Callable[[Any, Any], Awaitable[bool]]
+# A request's gate: the check of a join's copies (by the kind's entity, the join's name),
+# None for a join whose every copy may be served.
+CacheGate: TypeAlias = Callable[[str], CopyCheck | None]
 
 
 class _Unread:
@@ -127,7 +134,7 @@ class EntityCache:
         policy: RequestCachePolicy = DEFAULT_POLICY,
         stale_log: StaleLog | None = None,
         write_backs: WriteBacks | None = None,
-        stale_gate: StaleGate | None = None,
+        gate: CacheGate | None = None,
     ) -> Fetch[KeyT, ValueT]:
         """``fetch`` behind the cache.
 
@@ -136,11 +143,12 @@ class EntityCache:
         which the codec reads entries back as. ``policy``, ``stale_log`` and
         ``write_backs`` belong to one request: wrap per request, it is cheap. With
         ``write_backs``, what a batch fetched is written back beside the request
-        (``cache.write_backs``); without, before the batch returns. ``stale_gate``, the
-        request's too, decides which stale copies may be served (None: all).
+        (``cache.write_backs``); without, before the batch returns. ``gate``, the
+        request's too, decides which cached copies may be served (None: all).
         """
+        check = gate(kind.entity) if gate is not None else None
         batch = _BatchSettings(
-            kind, fetch, key_of, codec_for(value_type), policy, stale_log, write_backs, stale_gate
+            kind, fetch, key_of, codec_for(value_type), policy, stale_log, write_backs, check
         )
 
         async def cached_fetch(keys: list[KeyT]) -> Mapping[KeyT, ValueT]:
@@ -166,6 +174,11 @@ class EntityCache:
         since: int | None = None
         if batch.policy.read:
             fresh, stale, token, since = await self._read(batch, list(keys_by_cache_key))
+            if fresh and batch.check is not None:
+                fresh = await self._admitted(batch.check, fresh, keys_by_cache_key)
+            # Counted once the gate has spoken: a copy it held back is a miss, not a hit.
+            counters.hits += len(fresh)
+            counters.negative_hits += sum(not entry.present for entry in fresh.values())
         misses = [cache_key for cache_key in keys_by_cache_key if cache_key not in fresh]
         counters.misses += len(misses)
         if batch.stale_log is not None and fresh:
@@ -204,7 +217,7 @@ class EntityCache:
         """The fresh entries, the stale ones still within grace, the generation token
         of the batch's system as read with them (``UNREAD`` without a near cache), and
         that generation as a number (``cache.write_guard``)."""
-        kind, counters = batch.kind, self.counters(batch.kind)
+        kind = batch.kind
         now = self._clock()
         fresh: Entries = {}
         stale: Entries = {}
@@ -237,8 +250,6 @@ class EntityCache:
             raws += await self.store.get_many(retired)
         for cache_key, found in held.items():
             fresh[cache_key] = found.entry
-            counters.hits += 1
-            counters.negative_hits += not found.entry.present
         read = self._sort(batch, zip(far, raws, strict=True), now, fresh, stale)
         if not trusted:
             return fresh, stale, UNREAD, generation_number(token)
@@ -270,8 +281,6 @@ class EntityCache:
             if age_s < fresh_for_s:
                 fresh[cache_key] = entry
                 found_fresh.append(cache_key)
-                counters.hits += 1
-                counters.negative_hits += not entry.present
             elif age_s < fresh_for_s + kind.grace_s:
                 stale[cache_key] = entry
         return found_fresh
@@ -385,20 +394,35 @@ class EntityCache:
     ) -> Entries:
         """The stale copies of failed keys that the request's gate lets it serve."""
         failed = [cache_key for _, cache_keys in failures for cache_key in cache_keys]
-        gate = batch.stale_gate
-        if gate is None or not failed or any(cache_key not in stale for cache_key in failed):
+        check = batch.check
+        if check is None or not failed or any(cache_key not in stale for cache_key in failed):
             # Ungated, or nothing to decide: no read to ask the gate.
             return stale
-        entity = batch.kind.entity
-        # Side by side: a gate may read (an order's owner), and those reads batch.
+        return await self._admitted(
+            check, {cache_key: stale[cache_key] for cache_key in failed}, keys_by_cache_key
+        )
+
+    @staticmethod
+    async def _admitted(
+        check: CopyCheck, entries: Entries, keys_by_cache_key: Mapping[str, list[Any]]
+    ) -> Entries:
+        """The ``entries`` that ``check`` lets the request be served."""
+        if len(entries) == 1:
+            # The usual single key (an order followed): no task to run one check.
+            [(cache_key, entry)] = entries.items()
+            admitted = await check(keys_by_cache_key[cache_key][0], entry.value)
+            return entries if admitted else {}
+        # Side by side: a check may read (an order's owner), and those reads batch.
         allowed = await asyncio.gather(
             *(
-                gate(entity, keys_by_cache_key[cache_key][0], stale[cache_key].value)
-                for cache_key in failed
+                check(keys_by_cache_key[cache_key][0], entry.value)
+                for cache_key, entry in entries.items()
             )
         )
         return {
-            cache_key: stale[cache_key] for cache_key, ok in zip(failed, allowed, strict=True) if ok
+            cache_key: entry
+            for (cache_key, entry), ok in zip(entries.items(), allowed, strict=True)
+            if ok
         }
 
     def _fall_back_to_stale(
@@ -438,7 +462,7 @@ class _BatchSettings(Generic[KeyT, ValueT]):
     policy: RequestCachePolicy
     stale_log: StaleLog | None = None
     write_backs: WriteBacks | None = None
-    stale_gate: StaleGate | None = None
+    check: CopyCheck | None = None
 
 
 def _outcome(flight: Flight) -> Mapping[str, Any] | UpstreamError | None:

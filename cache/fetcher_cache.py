@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol, TypeVar
 
-from cache.entity_cache import EntityCache, Fetch, StaleGate
+from cache.entity_cache import CacheGate, EntityCache, Fetch
 from cache.policy import DEFAULT_POLICY, RequestCachePolicy, entity_kind
 from cache.stale_log import StaleLog
 from cache.write_backs import WriteBacks
@@ -58,7 +58,7 @@ def caching_wrapper(
     policy: RequestCachePolicy = DEFAULT_POLICY,
     stale_log: StaleLog | None = None,
     write_backs: WriteBacks | None = None,
-    stale_gate: StaleGate | None = None,
+    gate: CacheGate | None = None,
 ) -> Callable[[FetcherT], FetcherT]:
     """A ``FetcherWrapper`` that puts every fetcher with a TTL behind ``cache``."""
 
@@ -73,7 +73,7 @@ def caching_wrapper(
             policy=policy,
             stale_log=stale_log,
             write_backs=write_backs,
-            stale_gate=stale_gate,
+            gate=gate,
         )
         # with_fetch returns the fetcher's own class (a frozen dataclass `replace`).
         new_fetcher: FetcherT = fetcher.with_fetch(cached)  # type: ignore[assignment]

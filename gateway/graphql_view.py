@@ -80,7 +80,7 @@ from gateway.settings import Settings
 from gateway.trusted_documents import DocumentNotTrusted, TrustedDocuments
 from resolvers.loaders import Loaders
 from resolvers.request_deadline import request_deadline
-from schema.access import stale_copy_gate
+from schema.access import copy_gate
 from schema.answer_size import AnswerFields
 from schema.build import GatewaySchema
 from schema.context import GatewayContext
@@ -521,10 +521,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         viewer = self.viewer_of(request)
         # The gate asks the context's loaders of the moment (they are renewed), which
         # exist once the context does: it is first called while the request executes.
-        stale_gate = stale_copy_gate(viewer, lambda: context.loaders)
+        gate = copy_gate(viewer, lambda: context.loaders)
 
         def make_loaders() -> Loaders:
-            return runtime.loaders_for(policy, stale_log, write_backs, stale_gate)
+            return runtime.loaders_for(policy, stale_log, write_backs, gate)
 
         checks = request.scope["state"].get("limit_checks")
         context = GatewayContext(

@@ -16,7 +16,7 @@ from http.cookiejar import Cookie, CookieJar
 import httpx
 
 from cache.apq import PersistedQueries
-from cache.entity_cache import EntityCache, StaleGate
+from cache.entity_cache import CacheGate, EntityCache
 from cache.fetcher_cache import caching_wrapper
 from cache.generations import SystemGenerations
 from cache.invalidation import Invalidator
@@ -218,16 +218,16 @@ class Runtime:
         policy: RequestCachePolicy,
         stale_log: StaleLog,
         write_backs: WriteBacks | None = None,
-        stale_gate: StaleGate | None = None,
+        gate: CacheGate | None = None,
     ) -> Loaders:
         """A request's loaders; with ``write_backs``, their cache writes run beside it;
-        with ``stale_gate``, they serve only the stale copies it lets through."""
+        with ``gate``, they serve only the cached copies it lets through."""
         wrap = caching_wrapper(
             self.entity_cache,
             policy=policy,
             stale_log=stale_log,
             write_backs=write_backs,
-            stale_gate=stale_gate,
+            gate=gate,
         )
         return loaders_from(self.fetchers.wrapped(wrap))
 

@@ -16,12 +16,15 @@ joins below an order the token owns is that customer's too. To a customer's toke
 customer's order, customer or shipment does not exist: it gets the very answer an unknown
 id gets (``hidden_from_customer``), so the token cannot tell which ids exist.
 
-That holds while a system is down too. The cache then serves stale copies of what it
-holds (stale-if-error), and an id it never held fails with the system's error; a copy of
-another customer's record, turned into NOT_FOUND here, would tell the token that the id
-exists. So a customer's token is served a stale copy of a customer-owned record only when
-it is its own (``stale_copy_gate``, applied by the cache to every loader of the request):
-any other copy is answered as an id the cache never held, whichever field asked.
+That holds whatever the cache holds. An id it never held is asked of its system; a
+cached copy of another customer's record would be answered without asking (fresh, or
+stale while the system is down), and a cached "not found" for a while after one (negative
+entries are fresh for less time than records): the answer would then tell the token that
+the id exists. So a customer's token is served a cached copy of a customer-owned record,
+fresh or stale, only when it is its own (``copy_gate``, applied by the cache to every
+loader of the request): any other copy, and a negative one, is a miss, asked of the
+system as an id the cache never held and then hidden here, or failing with the
+system's error, whichever field asked.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
-from cache.entity_cache import StaleGate
+from cache.entity_cache import CacheGate, CopyCheck
 from core.errors import ForbiddenError, NotFoundError, SupplyGraphError
 from schema.context import Info
 from schema.viewer import Viewer
@@ -257,11 +260,14 @@ CUSTOMER_OWNED: Mapping[str, CopyOwner] = {
 }
 
 
-def stale_copy_gate(viewer: Viewer, loaders: Callable[[], Loaders]) -> StaleGate | None:
-    """Which stale copies the cache may serve ``viewer`` (``cache.entity_cache``): staff
-    every one (None); a customer's token those of customer-owned joins that are its own
-    by ``visible_to``, so not a negative entry nor another customer's record.
-    ``loaders``: the request's current loaders, whose order reads tell an order's owner."""
+def copy_gate(viewer: Viewer, loaders: Callable[[], Loaders]) -> CacheGate | None:
+    """Which cached copies, fresh or stale, the cache may serve ``viewer``
+    (``cache.entity_cache``): staff every one (None, at no cost); a customer's token, of a
+    customer-owned join, those that are its own by ``visible_to``, so no other
+    customer's record and no negative entry (unless its key alone names the token's own
+    customer). ``loaders``: the request's current loaders, whose order reads tell an
+    order's owner; where the order is the one the request reads anyway (the tracking
+    view), that read is shared, so an own copy costs no round trip."""
     if not viewer.is_customer:
         return None
 
@@ -272,8 +278,14 @@ def stale_copy_gate(viewer: Viewer, loaders: Callable[[], Loaders]) -> StaleGate
             return None  # its system is down too, and no copy of it is this token's
         return order.customer_id if order is not None else None
 
-    async def may_serve(join: str, key: Any, value: Any) -> bool:
+    def check_of(join: str) -> CopyCheck | None:
         owner_of = CUSTOMER_OWNED.get(join)
-        return owner_of is None or visible_to(viewer, await owner_of(order_owner, key, value))
+        if owner_of is None:
+            return None
 
-    return may_serve
+        async def its_own(key: Any, value: Any) -> bool:
+            return visible_to(viewer, await owner_of(order_owner, key, value))
+
+        return its_own
+
+    return check_of

@@ -32,6 +32,7 @@ from schema.finance_inputs import load_cost_inputs
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+    from schema.viewer import Viewer
 
 ParentT = TypeVar("ParentT")
 KeyT = TypeVar("KeyT", bound=Hashable)
@@ -42,6 +43,9 @@ class FieldWalk(Protocol):
 
     @property
     def loaders(self) -> Loaders: ...
+
+    @property
+    def viewer(self) -> Viewer: ...
 
     def arguments(self) -> list[dict[str, Any]]:
         """The field's arguments at each place the query selects it."""
@@ -115,6 +119,13 @@ async def orders_shown(walk: FieldWalk, customers: Sequence[CustomerRecord]) -> 
         found = lists.get(key, [])
         for order in found if first is None else found[: max(first, 0)]:
             shown[order.id] = order
+    if walk.viewer.is_customer:
+        # The cache's gate asks an order's owner before serving a customer's token a copy
+        # of its plans, shipments or invoices (``schema.access.copy_gate``): known here,
+        # the owner costs no read of the order.
+        order_loader = walk.loaders.order
+        for order in shown.values():
+            order_loader.prime(order.id, order)
     await walk.below(list(shown.values()))
 
 

@@ -29,6 +29,7 @@ from schema.access import permits
 from schema.context import GatewayContext
 from schema.join_fields import ROWS_BY_TYPE, JoinField, Read
 from schema.lookahead import Selection
+from schema.viewer import Viewer
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 
@@ -134,6 +135,10 @@ class _FieldWalk:
     @property
     def loaders(self) -> Loaders:
         return self._context.loaders
+
+    @property
+    def viewer(self) -> Viewer:
+        return self._context.viewer
 
     def arguments(self) -> list[dict[str, Any]]:
         return self._selection.arguments(self._row.field_name)

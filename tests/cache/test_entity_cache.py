@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
-from cache.entity_cache import EntityCache, Fetch
+from cache.entity_cache import CopyCheck, EntityCache, Fetch
 from cache.local_store import LocalStore
 from cache.policy import NO_CACHE_POLICY, EntityKind, RequestCachePolicy, entity_kind
 from cache.redis_store import RedisStore
@@ -191,6 +192,27 @@ async def test_the_upstream_error_is_raised_when_a_miss_has_no_copy(store, prefi
     assert not stale_log
 
 
+class OrderGate:
+    """A request's gate that guards orders only, with ``admits(key, value)``; it
+    remembers which joins it was asked about and which copies."""
+
+    def __init__(self, admits: Callable[[str, object], bool]) -> None:
+        self.admits = admits
+        self.joins: list[str] = []
+        self.copies: list[tuple[str, object]] = []
+
+    def __call__(self, join: str) -> CopyCheck | None:
+        self.joins.append(join)
+        if join != ORDER.entity:
+            return None
+
+        async def check(key: str, value: object) -> bool:
+            self.copies.append((key, value))
+            return self.admits(key, value)
+
+        return check
+
+
 async def test_a_copy_the_gate_holds_back_fails_its_batch_as_a_key_never_cached(store, prefix):
     clock = FakeClock()
     cache = EntityCache(store, prefix=prefix, clock=clock)
@@ -199,22 +221,16 @@ async def test_a_copy_the_gate_holds_back_fails_its_batch_as_a_key_never_cached(
     clock.now += ORDER.ttl_s + 1
     error = UpstreamUnavailable("crm", "503 from the CRM")
     fetch.error = error
-    asked: list[tuple[str, str, object]] = []
-
-    async def only_so_1(join: str, key: str, value: object) -> bool:
-        asked.append((join, key, value))
-        return key == "SO-1"
+    gate = OrderGate(lambda key, _: key == "SO-1")
 
     stale_log = StaleLog()
-    gated = wrap_orders(cache, fetch, stale_log=stale_log, stale_gate=only_so_1)
+    gated = wrap_orders(cache, fetch, stale_log=stale_log, gate=gate)
     with pytest.raises(UpstreamUnavailable) as raised:
         await gated(["SO-1", "SO-2"])
     assert raised.value is error
     assert not stale_log
     assert cache.counters(ORDER).stale_served == 0
-    assert sorted(asked) == sorted(
-        ("order", key, record) for key, record in orders("SO-1", "SO-2").items()
-    )
+    assert sorted(gate.copies) == sorted(orders("SO-1", "SO-2").items())
 
     assert await gated(["SO-1"]) == orders("SO-1")
     assert [entry.key for entry in stale_log.entries] == ["SO-1"]
@@ -227,15 +243,69 @@ async def test_the_gate_is_not_asked_when_a_failed_key_has_no_copy_at_all(store,
     await wrap_orders(cache, fetch)(["SO-1"])
     clock.now += ORDER.ttl_s + 1
     fetch.error = UpstreamUnavailable("crm", "down")
-    asked: list[str] = []
-
-    async def every_copy(join: str, key: str, value: object) -> bool:
-        asked.append(key)
-        return True
+    gate = OrderGate(lambda _key, _value: True)
 
     with pytest.raises(UpstreamUnavailable):
-        await wrap_orders(cache, fetch, stale_gate=every_copy)(["SO-1", "SO-2"])
-    assert asked == []
+        await wrap_orders(cache, fetch, gate=gate)(["SO-1", "SO-2"])
+    assert gate.copies == []
+
+
+@pytest.mark.parametrize("near_entries", [0, 10])
+async def test_a_fresh_copy_the_gate_holds_back_is_fetched_as_a_key_never_cached(
+    store, prefix, near_entries
+):
+    cache = EntityCache(store, prefix=prefix, near_entries=near_entries)
+    fetch = FakeFetch(orders("SO-1", "SO-2"))
+    await wrap_orders(cache, fetch)(["SO-1", "SO-2"])
+    written = cache.counters(ORDER).writes
+    gate = OrderGate(lambda key, _: key == "SO-1")
+
+    answer = await wrap_orders(cache, fetch, gate=gate)(["SO-1", "SO-2"])
+
+    # Its record comes from the upstream, as an unknown id's answer would.
+    assert answer == orders("SO-1", "SO-2")
+    assert fetch.calls == [["SO-1", "SO-2"], ["SO-2"]]
+    assert sorted(gate.copies) == sorted(orders("SO-1", "SO-2").items())
+    counters = cache.counters(ORDER)
+    assert (counters.hits, counters.misses) == (1, 2 + 1)
+    # What it fetched is written back, as any fetch's is.
+    assert counters.writes == written + 1
+
+
+async def test_a_negative_entry_the_gate_holds_back_is_asked_upstream_again(store, prefix):
+    cache = EntityCache(store, prefix=prefix)
+    fetch = FakeFetch(orders("SO-1"))
+    await wrap_orders(cache, fetch)(["SO-1", "SO-404"])
+    gate = OrderGate(lambda _key, value: value is not None)
+
+    answer = await wrap_orders(cache, fetch, gate=gate)(["SO-404", "SO-1"])
+
+    assert answer == orders("SO-1")
+    assert fetch.calls == [["SO-1", "SO-404"], ["SO-404"]]
+    assert sorted(gate.copies, key=str) == sorted(
+        [("SO-1", orders("SO-1")["SO-1"]), ("SO-404", None)], key=str
+    )
+    assert cache.counters(ORDER).negative_hits == 0
+
+
+async def test_a_kind_the_gate_does_not_guard_is_served_without_asking_it(store, prefix):
+    cache = EntityCache(store, prefix=prefix)
+    fetch = FakeFetch({("C-1", None): [samples.order("SO-1")]})
+
+    def wrap_lists(gate: OrderGate | None = None) -> Fetch[tuple[str, None], list[OrderRecord]]:
+        return cache.wrap(
+            ORDERS_OF_CUSTOMER, fetch, key_of=str, value_type=list[OrderRecord], gate=gate
+        )
+
+    await wrap_lists()([("C-1", None)])
+    gate = OrderGate(lambda _key, _value: False)
+
+    answer = await wrap_lists(gate)([("C-1", None)])
+
+    assert answer == fetch.data
+    assert len(fetch.calls) == 1
+    assert gate.joins == [ORDERS_OF_CUSTOMER.entity]
+    assert gate.copies == []
 
 
 async def test_a_copy_older_than_its_grace_is_not_served(store, prefix):

@@ -1,10 +1,13 @@
-"""While a system is down, a customer's token still cannot tell another customer's ids
-from unknown ones: the cache's stale copy of another customer's record is answered as an
-id the cache never held (the system's error, no ``stale`` entry), and its own records are
-served stale as before. Staff tokens still get every stale copy.
+"""Whatever the cache holds, a customer's token cannot tell another customer's ids from
+unknown ones. A cached copy of another customer's record, fresh or stale, and a cached
+"not found", is asked of the system as an id the cache never held: while the system is
+down that is the system's error (no ``stale`` entry), while it is up the same NOT_FOUND at
+the same cost in upstream calls. Its own records are served from the cache as before (stale
+during an outage), at no extra call or Redis round trip; staff tokens get every copy.
 
-A staff token warms the cache; the records' TTLs are short so that the copies go stale;
-then a system is put down (its simulator's faults, cleared after each test).
+A staff token warms the cache; for the stale cases the records' TTLs are short so that
+the copies go stale; then a system is put down (its simulator's faults, cleared after
+each test).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import httpx
 import pytest
 
 from gateway.auth import issue_token
+from tests.gateway.scrape import delta, total
 from tests.gateway.test_unknown_or_foreign import (
     FOREIGN_ORDER,
     READ_AND_WRITE,
@@ -23,6 +27,7 @@ from tests.gateway.test_unknown_or_foreign import (
     UNKNOWN_TRACKING,
     answer_without,
 )
+from tests.gateway.test_upstream_calls import calls_by_operation
 from tests.gateway_fixtures import JWT_SECRET
 
 # Fresh this long, then stale for the cache's grace period.
@@ -54,6 +59,13 @@ def people(upstream: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def fresh_secured(gateway_of_test: Any) -> Any:
+    """The usual TTLs (an order is fresh for 30 s, a "not found" for 10 s) and no kept
+    answers: each answer is built from the entity cache."""
+    return gateway_of_test(jwt_secret=JWT_SECRET, auth_disabled=False, response_cache=False)
+
+
+@pytest.fixture
 def secured(gateway_of_test: Any) -> Any:
     ttls = {
         join: SHORT_TTL_S
@@ -82,11 +94,16 @@ def ask(gateway: Any, query: str, id_: str, customer_id: str | None = None) -> h
     )
 
 
-def warm(gateway: Any, query: str, *ids: str) -> None:
-    """Staff read ``ids`` (filling the cache), then their copies go stale."""
+def read_as_staff(gateway: Any, query: str, *ids: str) -> None:
+    """Staff read ``ids``, filling the cache (an unknown id's with a "not found")."""
     for id_ in ids:
         body = ask(gateway, query, id_).json()
         assert "errors" not in body, body
+
+
+def warm(gateway: Any, query: str, *ids: str) -> None:
+    """Staff read ``ids`` (filling the cache), then their copies go stale."""
+    read_as_staff(gateway, query, *ids)
     time.sleep(SHORT_TTL_S * 1.5)
 
 
@@ -168,3 +185,85 @@ def test_with_the_scm_down_another_customers_cached_shipment_is_answered_as_an_u
     assert codes_and_systems(foreign) == {("UPSTREAM_UNAVAILABLE", "scm")}
     assert "stale" not in foreign.json().get("extensions", {})
     assert ("scm", "shipment_by_tracking_number", shipment) in stale_keys(staff)
+
+
+@pytest.mark.parametrize("field", list(ORDER_FIELDS))
+def test_with_the_crm_down_another_customers_fresh_copy_is_answered_as_an_uncached_one(
+    fresh_secured, sim_faults, people, field
+):
+    # Fresh copies of the foreign order and of the unknown one's "not found": a customer
+    # served either from the cache would learn which of the two exists.
+    query = ORDER_FIELDS[field]
+    read_as_staff(fresh_secured, query, FOREIGN_ORDER, UNKNOWN_ORDER, people["own_order"])
+    sim_faults.set("crm", down=True)
+    try:
+        foreign = ask(fresh_secured, query, FOREIGN_ORDER, people["asking"])
+        unknown = ask(fresh_secured, query, UNKNOWN_ORDER, people["asking"])
+        own = ask(fresh_secured, query, people["own_order"], people["asking"])
+        staff = ask(fresh_secured, query, FOREIGN_ORDER)
+    finally:
+        sim_faults.clear()
+    assert answer_without(foreign, FOREIGN_ORDER) == answer_without(unknown, UNKNOWN_ORDER)
+    assert codes_and_systems(foreign) == {("UPSTREAM_UNAVAILABLE", "crm")}
+    assert foreign.headers.get("x-cache") == unknown.headers.get("x-cache")
+    # Its own fresh order, and staff's read of any, still come from the cache.
+    assert "errors" not in own.json() and people["own_order"] in own.text
+    assert "errors" not in staff.json() and FOREIGN_ORDER in staff.text
+
+
+@pytest.mark.parametrize("field", list(ORDER_FIELDS))
+def test_with_the_crm_up_a_cached_foreign_order_costs_the_calls_of_an_unknown_one(
+    fresh_secured, sim_counters, people, field
+):
+    query = ORDER_FIELDS[field]
+    read_as_staff(fresh_secured, query, FOREIGN_ORDER, UNKNOWN_ORDER)
+    calls = {}
+    answers = {}
+    for asked in (FOREIGN_ORDER, UNKNOWN_ORDER):
+        sim_counters.reset()
+        answers[asked] = ask(fresh_secured, query, asked, people["asking"])
+        calls[asked] = calls_by_operation(sim_counters.read())
+    foreign, unknown = answers[FOREIGN_ORDER], answers[UNKNOWN_ORDER]
+    assert answer_without(foreign, FOREIGN_ORDER) == answer_without(unknown, UNKNOWN_ORDER)
+    assert codes_and_systems(foreign) == {("NOT_FOUND", None)}
+    assert calls[FOREIGN_ORDER] == calls[UNKNOWN_ORDER]
+    assert calls[FOREIGN_ORDER]["orders.by_ids"] == 1
+    # What the foreign read fetched was written back: staff are served it from the cache.
+    sim_counters.reset()
+    read_as_staff(fresh_secured, query, FOREIGN_ORDER)
+    assert calls_by_operation(sim_counters.read()) == {}
+
+
+# A customer's own reads: the gate asks the owner of each copy of an order's joins.
+OWN_READS = {
+    "orderTracking": (TRACKING, "own_order"),
+    "orders of its customer": (
+        """query($id: ID!) { customer(id: $id) { id orders {
+            id productionPlans { state } shipments { status } invoices { number } } } }""",
+        "asking",
+    ),
+}
+
+
+@pytest.mark.parametrize("read", list(OWN_READS))
+def test_a_customers_own_cached_records_cost_no_call_nor_round_trip_more_than_staffs(
+    fresh_secured, sim_counters, people, read
+):
+    query, whose = OWN_READS[read]
+    id_ = people[whose]
+    read_as_staff(fresh_secured, query, id_)
+
+    def cost(text: str, viewer: str | None) -> tuple[dict[str, int], float]:
+        """The upstream calls and Redis round trips of one read."""
+        sim_counters.reset()
+        grown, response = delta(fresh_secured.url, lambda: ask(fresh_secured, text, id_, viewer))
+        assert "errors" not in response.json(), response.text
+        assert id_ in response.text
+        trips = total(grown, "supplygraph_cache_store_round_trips_total")
+        return calls_by_operation(sim_counters.read()), trips
+
+    # Two texts of the same query: each answer is built again.
+    staff = cost(query, None)
+    customer = cost(query + " ", people["asking"])
+    assert staff[0] == {} and staff[1] > 0
+    assert customer == staff
