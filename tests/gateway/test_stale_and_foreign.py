@@ -112,6 +112,23 @@ def stale_keys(response: httpx.Response) -> list[tuple[str, str, str]]:
     return [(read["system"], read["entity"], read["key"]) for read in reads]
 
 
+def asked_with_the_crm_down(
+    gateway: Any, query: str, sim_faults: Any, people: dict[str, str]
+) -> tuple[httpx.Response, ...]:
+    """With the CRM down: the customer's answers for the foreign, the unknown and its own
+    order, and staff's for the foreign one."""
+    sim_faults.set("crm", down=True)
+    try:
+        return (
+            ask(gateway, query, FOREIGN_ORDER, people["asking"]),
+            ask(gateway, query, UNKNOWN_ORDER, people["asking"]),
+            ask(gateway, query, people["own_order"], people["asking"]),
+            ask(gateway, query, FOREIGN_ORDER),
+        )
+    finally:
+        sim_faults.clear()
+
+
 def codes_and_systems(response: httpx.Response) -> set[tuple[str, str | None]]:
     return {
         (error["extensions"]["code"], error["extensions"].get("system"))
@@ -125,14 +142,7 @@ def test_with_the_crm_down_another_customers_cached_order_is_answered_as_an_unca
 ):
     query = ORDER_FIELDS[field]
     warm(secured, query, FOREIGN_ORDER, people["own_order"])
-    sim_faults.set("crm", down=True)
-    try:
-        foreign = ask(secured, query, FOREIGN_ORDER, people["asking"])
-        unknown = ask(secured, query, UNKNOWN_ORDER, people["asking"])
-        own = ask(secured, query, people["own_order"], people["asking"])
-        staff = ask(secured, query, FOREIGN_ORDER)
-    finally:
-        sim_faults.clear()
+    foreign, unknown, own, staff = asked_with_the_crm_down(secured, query, sim_faults, people)
     assert answer_without(foreign, FOREIGN_ORDER) == answer_without(unknown, UNKNOWN_ORDER)
     assert codes_and_systems(foreign) == {("UPSTREAM_UNAVAILABLE", "crm")}
     assert "stale" not in foreign.json().get("extensions", {})
@@ -195,14 +205,7 @@ def test_with_the_crm_down_another_customers_fresh_copy_is_answered_as_an_uncach
     # served either from the cache would learn which of the two exists.
     query = ORDER_FIELDS[field]
     read_as_staff(fresh_secured, query, FOREIGN_ORDER, UNKNOWN_ORDER, people["own_order"])
-    sim_faults.set("crm", down=True)
-    try:
-        foreign = ask(fresh_secured, query, FOREIGN_ORDER, people["asking"])
-        unknown = ask(fresh_secured, query, UNKNOWN_ORDER, people["asking"])
-        own = ask(fresh_secured, query, people["own_order"], people["asking"])
-        staff = ask(fresh_secured, query, FOREIGN_ORDER)
-    finally:
-        sim_faults.clear()
+    foreign, unknown, own, staff = asked_with_the_crm_down(fresh_secured, query, sim_faults, people)
     assert answer_without(foreign, FOREIGN_ORDER) == answer_without(unknown, UNKNOWN_ORDER)
     assert codes_and_systems(foreign) == {("UPSTREAM_UNAVAILABLE", "crm")}
     assert foreign.headers.get("x-cache") == unknown.headers.get("x-cache")
