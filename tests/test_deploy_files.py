@@ -154,6 +154,13 @@ def test_compose_points_the_gateways_at_its_own_services_with_real_settings(comp
         assert redis_host is not None and redis_host.group(1) in services
 
 
+def test_compose_lets_a_gateway_finish_its_graceful_shutdown_before_killing_it(compose):
+    graceful_s = Settings.model_fields["http_graceful_shutdown_s"].default
+    for name in ("gateway-1", "gateway-2"):
+        grace = compose["services"][name]["stop_grace_period"]
+        assert grace.endswith("s") and float(grace[:-1]) >= graceful_s + 5
+
+
 def test_the_demo_systems_send_webhooks_to_a_gateway_on_its_port(compose):
     services = compose["services"]
     sims = build_parser().parse_args(services["simulators"]["command"][1:])
@@ -204,6 +211,16 @@ def test_the_deployment_serves_on_its_container_port_with_probes_on_real_routes(
     annotations = manifests["Deployment"]["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/path"] in paths
     assert int(annotations["prometheus.io/port"]) == port["containerPort"]
+
+
+def test_a_stopping_pod_waits_out_its_endpoint_removal_then_stops_within_its_grace(manifests):
+    gateway = container(manifests)
+    pause = gateway["lifecycle"]["preStop"]["exec"]["command"]
+    assert pause[0] == "sleep" and float(pause[1]) >= 3
+    graceful_s = Settings.model_fields["http_graceful_shutdown_s"].default
+    grace_s = manifests["Deployment"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    # SIGTERM comes after the preStop hook; SIGKILL at the end of the grace period.
+    assert float(pause[1]) + graceful_s + 5 <= grace_s
 
 
 def test_the_configuration_comes_from_the_configmap_and_credentials_from_the_secret(manifests):
