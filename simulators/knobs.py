@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -45,7 +45,12 @@ def gated(knobs: SystemKnobs, render_fault: FaultRenderer, handler: Handler) -> 
         fault = knobs.faults.draw()
         if fault is not None:
             return render_fault(fault, knobs.faults.settings)
-        return await handler(request)
+        try:
+            return await handler(request)
+        except ClientDisconnect:
+            # The caller gave up (its deadline) before its body was read: nobody is left
+            # to answer, and it is no error of this system's.
+            return Response(status_code=499)
 
     return endpoint
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
 from typing import Any
 
 import httpx
@@ -184,3 +187,34 @@ def test_faulty_requests_still_count_as_requests(
     for _ in range(3):
         contract_request(simulators, "crm")
     assert sim_stats("crm")["requests"] == 3
+
+
+def test_a_caller_that_hangs_up_before_its_body_arrives_is_no_error_of_the_system(
+    simulators: RunningSimulators, crm: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a gateway does when its deadline cuts a call short: the head is sent, the body
+    # never is, and the connection closes.
+    host, port = simulators.crm_url.removeprefix("http://").split(":")
+    head = (
+        "POST /crm/v1/orders HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\n"
+        f"Authorization: Bearer {simulators.config.crm_token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+    )
+
+    def requests_counted() -> int:
+        return int(httpx.get(f"{simulators.crm_url}/_sim/stats").json()["requests"])
+
+    before = requests_counted()
+    with caplog.at_level(logging.ERROR):
+        with socket.create_connection((host, int(port))) as caller:
+            caller.sendall(head.encode())
+            # Until the request is in the handler (counted), then hang up.
+            for _ in range(500):
+                if requests_counted() > before:
+                    break
+                time.sleep(0.01)
+        # The system is still there and answers the next caller.
+        assert crm.get("/crm/v1/orders", params={"ids": "SO-100001"}).status_code == 200
+
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
