@@ -9,7 +9,11 @@ from pydantic import SecretStr
 from gateway.settings import Settings
 from gateway.upstreams import clients_from_settings, upstream_access
 from tests.resolvers.fakes import FakeUpstream
-from tests.resolvers.test_clients import answer_anything
+from tests.resolvers.test_clients import (
+    answer_anything,
+    ask_each_system,
+    assert_each_system_asked_as_configured,
+)
 
 
 def settings_for_all(**changes: object) -> Settings:
@@ -34,18 +38,9 @@ async def test_the_configured_credentials_reach_the_configured_urls():
         scm_token=SecretStr("t-scm"),
     )
     async with over(upstream) as http:
-        clients = clients_from_settings(settings, http)
-        await clients.crm.orders_by_ids(["SO-1"])
-        await clients.erp.partners_by_refs(["K1"])
-        await clients.scm.suppliers_by_ids(["SUP-1"])
+        await ask_each_system(clients_from_settings(settings, http))
 
-    crm, erp, scm = upstream.requests
-    assert str(crm.url).startswith("http://crm.test/a/crm/v1/orders?")
-    assert crm.headers["Authorization"] == "Bearer t-crm"
-    assert str(erp.url) == "http://erp.test/b/jsonrpc"
-    assert erp.headers["X-Api-Key"] == "k-erp"
-    assert str(scm.url) == "http://scm.test/graphql"
-    assert scm.headers["Authorization"] == "Bearer t-scm"
+    assert_each_system_asked_as_configured(upstream)
 
 
 @pytest.mark.parametrize("missing", ["crm_url", "erp_url", "scm_url"])

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from core.errors import UpstreamUnavailable
-from resolvers.clients import UpstreamAccess, build_clients
+from resolvers.clients import UpstreamAccess, UpstreamClients, build_clients
 from resolvers.resilience import ResilienceConfig
 from tests.resolvers.fakes import FakeUpstream, json_response
 
@@ -17,6 +17,24 @@ def answer_anything(request: httpx.Request) -> httpx.Response:
     if request.url.path.endswith("/graphql"):
         return json_response({"data": {"suppliers": []}})
     return json_response({"records": []})
+
+
+async def ask_each_system(clients: UpstreamClients) -> None:
+    await clients.crm.orders_by_ids(["SO-1"])
+    await clients.erp.partners_by_refs(["K1"])
+    await clients.scm.suppliers_by_ids(["SUP-1"])
+
+
+def assert_each_system_asked_as_configured(upstream: FakeUpstream) -> None:
+    """At the URLs and with the credentials both tests configure (one through
+    ``build_clients``, one through the settings)."""
+    crm, erp, scm = upstream.requests
+    assert str(crm.url).startswith("http://crm.test/a/crm/v1/orders?")
+    assert crm.headers["Authorization"] == "Bearer t-crm"
+    assert str(erp.url) == "http://erp.test/b/jsonrpc"
+    assert erp.headers["X-Api-Key"] == "k-erp"
+    assert str(scm.url) == "http://scm.test/graphql"
+    assert scm.headers["Authorization"] == "Bearer t-scm"
 
 
 def access_to(
@@ -34,17 +52,9 @@ async def test_built_clients_send_the_given_credentials_to_the_given_urls(http_o
         scm=UpstreamAccess("http://scm.test", "t-scm", resilience),
     )
 
-    await clients.crm.orders_by_ids(["SO-1"])
-    await clients.erp.partners_by_refs(["K1"])
-    await clients.scm.suppliers_by_ids(["SUP-1"])
+    await ask_each_system(clients)
 
-    crm, erp, scm = upstream.requests
-    assert str(crm.url).startswith("http://crm.test/a/crm/v1/orders?")
-    assert crm.headers["Authorization"] == "Bearer t-crm"
-    assert str(erp.url) == "http://erp.test/b/jsonrpc"
-    assert erp.headers["X-Api-Key"] == "k-erp"
-    assert str(scm.url) == "http://scm.test/graphql"
-    assert scm.headers["Authorization"] == "Bearer t-scm"
+    assert_each_system_asked_as_configured(upstream)
 
 
 def test_an_access_never_shows_its_credential():
