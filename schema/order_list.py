@@ -60,14 +60,12 @@ async def order_page(
     if page is None:
         raise UpstreamBadResponse("crm", "the CRM answered an order feed page with nothing")
     window = crm_window(page.records, page.next_cursor, start, first, after)
-    edges = []
-    for cursor, record in window.items:
-        loaders.order.prime(record.id, record)
-        edges.append(OrderEdge(cursor=cursor, node=Order(record=record)))
-    await prefetch.walk(
+    edges = [OrderEdge(cursor=cursor, node=Order(record=record)) for cursor, record in window.items]
+    await prefetch.walk_page(
         info.context,
         "Order",
-        [edge.node.record for edge in edges],
+        loaders.order,
+        [record for _, record in window.items],
         Selection.of(info)["edges"]["node"],
     )
     page_info = PageInfo(has_next_page=window.has_next_page, end_cursor=window.end_cursor)

@@ -47,6 +47,20 @@ async def walk(
     await level.run()
 
 
+async def walk_page(
+    context: GatewayContext,
+    type_name: str,
+    loader: RequestLoader[str, Any],
+    records: Sequence[Any],
+    selection: Selection,
+) -> None:
+    """``walk`` below a page of listed records, once they are in the request's ``loader``
+    by id: a field that reads one of them again by id is answered without a call."""
+    for record in records:
+        loader.prime(record.id, record)
+    await walk(context, type_name, records, selection)
+
+
 def start(
     context: GatewayContext, type_name: str, records: Sequence[Any], selection: Selection
 ) -> None:

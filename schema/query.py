@@ -50,14 +50,14 @@ async def customer_page(
     if page is None:
         raise UpstreamBadResponse("crm", "the CRM answered a page request with nothing")
     window = crm_window(page.records, page.next_cursor, start, first, after)
-    edges = []
-    for cursor, record in window.items:
-        loaders.customer.prime(record.id, record)
-        edges.append(CustomerEdge(cursor=cursor, node=Customer(record=record)))
-    await prefetch.walk(
+    edges = [
+        CustomerEdge(cursor=cursor, node=Customer(record=record)) for cursor, record in window.items
+    ]
+    await prefetch.walk_page(
         info.context,
         "Customer",
-        [edge.node.record for edge in edges],
+        loaders.customer,
+        [record for _, record in window.items],
         Selection.of(info)["edges"]["node"],
     )
     page_info = PageInfo(has_next_page=window.has_next_page, end_cursor=window.end_cursor)
